@@ -1,0 +1,11 @@
+import type {Command} from "commander";
+import {registerModelsFixtureCommand} from "./commands/ModelsFixtureCommand.js";
+
+/**
+ * Every CLI command, one file each under cli/commands/. Each handler calls a library function;
+ * the command files only parse options.
+ */
+export function registerCommands(program: Command): void {
+    const models = program.command("models").description("make, inspect, list and download models");
+    registerModelsFixtureCommand(models);
+}
