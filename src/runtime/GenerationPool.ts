@@ -1,0 +1,151 @@
+import {LlamaChat, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {DittoError} from "../errors/DittoError.js";
+import {defaultSampling, type ChatMessage, type GenerateRequest, type GenerateResult} from "./generationTypes.js";
+import {resolveThreads} from "./physicalCores.js";
+import {sequenceOrderedStrategy} from "./sequenceOrderedStrategy.js";
+
+export type GenerationPoolOptions = {
+    /** concurrent conversations, one context sequence each (default 8) */
+    parallel?: number,
+    /** tokens per sequence (default 4096) */
+    contextSize?: number,
+    threads?: number,
+    adapters?: {path: string, scale?: number}[],
+    /** "sequence" (default) orders each batch by sequence id; "library" keeps node-llama-cpp's default */
+    batchOrder?: "sequence" | "library",
+    /** let reasoning models (Qwen3) think before answering; off by default */
+    thinking?: boolean
+};
+
+/** One context sequence with its chat driver, lent to one conversation at a time. */
+export type PooledSequence = {
+    index: number,
+    /** generate the next assistant message for `messages` (history reuse of the KV cache is automatic) */
+    generate(request: GenerateRequest): Promise<GenerateResult>
+};
+
+/**
+ * N conversations in flight on one llama.cpp context: a request waits for a free sequence, runs,
+ * and frees it; the library batches all sequences' tokens into one decode per step.
+ */
+export class GenerationPool {
+    public readonly parallel: number;
+    public generatedTokens = 0;
+    private readonly free: PooledSequence[] = [];
+    private readonly waiting: ((s: PooledSequence) => void)[] = [];
+    private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+
+    private constructor(private readonly llama: Llama, public readonly model: LlamaModel,
+                        public readonly context: LlamaContext, sequences: PooledSequence[]) {
+        this.parallel = sequences.length;
+        this.free.push(...sequences);
+    }
+
+    public static async create(llama: Llama, model: LlamaModel, options: GenerationPoolOptions = {}): Promise<GenerationPool> {
+        const parallel = Math.max(1, options.parallel ?? 8);
+        let context: LlamaContext | undefined;
+        try {
+            context = await model.createContext({
+                sequences: parallel,
+                contextSize: options.contextSize ?? 4096,
+                threads: resolveThreads(options.threads),
+                batchSize: Math.min(2048, Math.max(512, parallel * 64)),
+                lora: options.adapters && options.adapters.length > 0
+                    ? {adapters: options.adapters.map((a) => ({filePath: a.path, scale: a.scale ?? 1}))}
+                    : undefined,
+                batching: options.batchOrder === "library" ? undefined
+                    : {itemPrioritizationStrategy: sequenceOrderedStrategy(() => context)}
+            });
+        } catch (err) {
+            const msg = err instanceof Error ? err.message : String(err);
+            throw new DittoError(`could not create a context of ${parallel} x ${options.contextSize ?? 4096} tokens: ${msg}`, {
+                hint: /lora|adapter/i.test(msg) ? "check the adapter with `ditto adapter check --model M --adapter A`"
+                    : "lower parallel or context size (memory), or check the model with `ditto models inspect`",
+                code: "CONTEXT_CREATE", cause: err
+            });
+        }
+        const ctx = context;
+        const thinking = options.thinking ?? false;
+        const sequences: PooledSequence[] = [];
+        let pool: GenerationPool | undefined;
+        for (let i = 0; i < parallel; i++) {
+            const chat = new LlamaChat({contextSequence: ctx.getSequence()});
+            sequences.push({
+                index: i,
+                generate: async (req) => {
+                    const s = {...defaultSampling, ...req.sampling};
+                    const grammar = req.jsonSchema ? await pool!.grammarFor(req.jsonSchema) : undefined;
+                    let tokens = 0;
+                    const res = await chat.generateResponse(toHistory(req.messages), {
+                        maxTokens: s.maxTokens,
+                        temperature: s.temperature,
+                        topP: s.topP,
+                        topK: s.topK > 0 ? s.topK : undefined,
+                        seed: s.seed,
+                        repeatPenalty: s.repeatPenalty !== 1 ? {penalty: s.repeatPenalty} : false,
+                        grammar,
+                        signal: req.signal,
+                        stopOnAbortSignal: true,
+                        onTextChunk: req.onText,
+                        onToken: (t) => { tokens += t.length; },
+                        budgets: thinking ? undefined : {thoughtTokens: 0}
+                    });
+                    pool!.generatedTokens += tokens;
+                    const reason = res.metadata.stopReason;
+                    return {text: res.response, tokens, finish: reason === "maxTokens" ? "length" : reason === "abort" ? "abort" : "stop"};
+                }
+            });
+        }
+        pool = new GenerationPool(llama, model, ctx, sequences);
+        return pool;
+    }
+
+    /** Run one request on the next free sequence. */
+    public async generate(request: GenerateRequest): Promise<GenerateResult> {
+        return this.lease((s) => s.generate(request));
+    }
+
+    /** Hold one sequence for a multi-turn conversation; it is freed when `fn` settles. */
+    public async lease<T>(fn: (sequence: PooledSequence) => Promise<T>): Promise<T> {
+        const seq = this.free.pop() ?? await new Promise<PooledSequence>((accept) => this.waiting.push(accept));
+        try {
+            return await fn(seq);
+        } finally {
+            const next = this.waiting.shift();
+            if (next) next(seq);
+            else this.free.push(seq);
+        }
+    }
+
+    private grammarFor(schema: object): Promise<LlamaGrammar> {
+        const key = JSON.stringify(schema);
+        let g = this.grammars.get(key);
+        if (!g) {
+            g = this.llama.createGrammarForJsonSchema(schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]) as Promise<LlamaGrammar>;
+            this.grammars.set(key, g);
+        }
+        return g;
+    }
+
+    public async dispose(): Promise<void> {
+        await this.context.dispose();
+    }
+}
+
+function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
+    const history: ChatHistoryItem[] = [];
+    for (const m of messages) {
+        switch (m.role) {
+            case "system": history.push({type: "system", text: m.content}); break;
+            case "user": history.push({type: "user", text: m.content}); break;
+            case "assistant": history.push({type: "model", response: [m.content]}); break;
+            default: {
+                const never: never = m.role;
+                throw new Error(`unknown role ${String(never)}`);
+            }
+        }
+    }
+    // generateResponse answers the last user turn: it expects an (empty) model turn to fill
+    history.push({type: "model", response: []});
+    return history;
+}
