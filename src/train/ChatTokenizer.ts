@@ -3,7 +3,9 @@ import type {ChatHistoryItem, ChatWrapper, Llama, LlamaModel, Token} from "node-
 import {DittoError} from "../errors/DittoError.js";
 import {openLlama} from "../runtime/openLlama.js";
 import {loadModel} from "../runtime/loadModel.js";
-import type {ChatMessage} from "./datasetLineSchema.js";
+import type {TrainingExample} from "../dataset/trainingExampleSchema.js";
+
+type ChatMessage = TrainingExample["messages"][number];
 
 /** A conversation as token ids, with which tokens the model is trained to produce. */
 export type EncodedConversation = {

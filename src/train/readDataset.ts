@@ -1,8 +1,8 @@
 import {existsSync, readFileSync} from "node:fs";
 import {DittoError} from "../errors/DittoError.js";
-import {DatasetLine, datasetLineSchema} from "./datasetLineSchema.js";
+import {TrainingExample, trainingExampleSchema} from "../dataset/trainingExampleSchema.js";
 
-export type DatasetExample = DatasetLine & {
+export type DatasetExample = TrainingExample & {
     /** 1-based line in the file, for messages */
     line: number,
     /** meta.id when present, else "line-N" */
@@ -29,7 +29,7 @@ export function readDataset(path: string): DatasetExample[] {
             throw new DittoError(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`,
                 {hint: "each line must be one JSON object {\"messages\": [...]}; a half-written last line means generation was interrupted: resume it", code: "TRAIN_DATA_JSON", cause: err});
         }
-        const parsed = datasetLineSchema.safeParse(json);
+        const parsed = trainingExampleSchema.safeParse(json);
         if (!parsed.success) {
             const issue = parsed.error.issues[0]!;
             throw new DittoError(`${where}: field ${issue.path.join(".") || "(line)"}: ${issue.message}`,
@@ -38,7 +38,7 @@ export function readDataset(path: string): DatasetExample[] {
         if (!parsed.data.messages.some((m) => m.role === "assistant"))
             throw new DittoError(`${where}: the conversation has no assistant message, so there is nothing to learn from it`,
                 {hint: "remove the line or add the assistant's reply", code: "TRAIN_DATA_NO_REPLY"});
-        const metaId = parsed.data.meta?.["id"];
+        const metaId = parsed.data.meta?.id;
         out.push({...parsed.data, line: i + 1, id: typeof metaId === "string" ? metaId : `line-${i + 1}`});
     });
     if (out.length === 0)

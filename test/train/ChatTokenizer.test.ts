@@ -88,7 +88,7 @@ test("readDataset names the file, line and field of a bad line", () => {
     const cases: [string, string, RegExp][] = [
         ["json", `${good}\n{"messages": [`, /:2: not valid JSON/],
         ["field", `${good}\n${JSON.stringify({messages: [{role: "bot", content: "x"}]})}`, /:2: field messages\.0\.role/],
-        ["no-reply", JSON.stringify({messages: [{role: "user", content: "x"}]}), /:1: the conversation has no assistant message/],
+        ["no-reply", JSON.stringify({messages: [{role: "system", content: "s"}, {role: "user", content: "x"}]}), /:1: the conversation has no assistant message/],
         ["empty", "\n\n", /the dataset is empty/]
     ];
     for (const [name, text, pattern] of cases) {
