@@ -1,5 +1,6 @@
 import type {Command} from "commander";
 import {registerModelsFixtureCommand} from "./commands/ModelsFixtureCommand.js";
+import {registerRecipesCommand} from "./commands/RecipesCommand.js";
 
 /**
  * Every CLI command, one file each under cli/commands/. Each handler calls a library function;
@@ -8,4 +9,5 @@ import {registerModelsFixtureCommand} from "./commands/ModelsFixtureCommand.js";
 export function registerCommands(program: Command): void {
     const models = program.command("models").description("make, inspect, list and download models");
     registerModelsFixtureCommand(models);
+    registerRecipesCommand(program);
 }
