@@ -9,6 +9,8 @@ export const catalogueEntrySchema = z.strictObject({
     repo: z.string(),
     file: z.string(),
     arch: z.string(),
+    /** the Hugging Face model the GGUF was converted from (for exports to TRL, axolotl, LLaMA-Factory) */
+    hf_model: z.string().optional(),
     size_bytes: z.number().int().optional(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().default(null)
 });
