@@ -1,6 +1,7 @@
 import type {Command} from "commander";
 import {registerModelsFixtureCommand} from "./commands/ModelsFixtureCommand.js";
 import {registerRecipesCommand} from "./commands/RecipesCommand.js";
+import {registerExportCommand} from "./commands/ExportCommand.js";
 
 /**
  * Every CLI command, one file each under cli/commands/. Each handler calls a library function;
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
     const models = program.command("models").description("make, inspect, list and download models");
     registerModelsFixtureCommand(models);
     registerRecipesCommand(program);
+    registerExportCommand(program);
 }
