@@ -36,6 +36,14 @@ export const recipeSchema = z.strictObject({
         judge: modelRef.optional()
     }),
     runtime: z.strictObject({
+        /** in-process: llama.cpp in this process; openai-compatible: a server the user runs (llama.cpp server, vLLM) generates */
+        backend: z.enum(["in-process", "openai-compatible"]).default("in-process"),
+        /** for openai-compatible: e.g. http://gpu-box:8080/v1 */
+        base_url: z.string().url().optional(),
+        /** for openai-compatible: the model name the server expects (default: the generator's name) */
+        remote_model: z.string().optional(),
+        /** for openai-compatible: environment variable holding the API key, if the server wants one */
+        api_key_env: z.string().default("OPENAI_API_KEY"),
         gpu: z.enum(["auto", "cuda", "vulkan", "metal", "cpu"]).default("auto"),
         /** default: physical cores */
         threads: z.number().int().min(1).optional(),
@@ -43,7 +51,8 @@ export const recipeSchema = z.strictObject({
         parallel: z.number().int().min(1).max(512).default(8),
         /** tokens per conversation */
         context_size: z.number().int().min(256).default(4096)
-    }).prefault({}),
+    }).prefault({}).refine((r) => r.backend !== "openai-compatible" || r.base_url !== undefined,
+        {message: "runtime.base_url is required when runtime.backend is openai-compatible", path: ["base_url"]}),
     characters: z.strictObject({
         source: z.enum(characterSources).default("elicit"),
         /** profile files (JSONL, JSON, YAML), for source: file; relative to the recipe */

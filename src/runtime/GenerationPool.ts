@@ -1,5 +1,6 @@
 import {LlamaChat, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
+import type {GenerationBackend} from "./GenerationBackend.js";
 import {defaultSampling, type ChatMessage, type GenerateRequest, type GenerateResult} from "./generationTypes.js";
 import {resolveThreads} from "./physicalCores.js";
 import {sequenceOrderedStrategy} from "./sequenceOrderedStrategy.js";
@@ -28,7 +29,7 @@ export type PooledSequence = {
  * N conversations in flight on one llama.cpp context: a request waits for a free sequence, runs,
  * and frees it; the library batches all sequences' tokens into one decode per step.
  */
-export class GenerationPool {
+export class GenerationPool implements GenerationBackend {
     public readonly parallel: number;
     public generatedTokens = 0;
     private readonly free: PooledSequence[] = [];
