@@ -1,0 +1,103 @@
+/*
+ * ditto native LoRA training engine: C API.
+ *
+ * A base model is read from a GGUF file (llama, qwen2, qwen3; F32, F16, BF16, Q8_0, Q4_K, Q6_K),
+ * frozen, and LoRA pairs are trained on any of the seven projections. Plain C so a standalone
+ * program (the GPU boxes may have no Node.js) can drive it as well as the Node binding.
+ *
+ * Every function that can fail returns 0 on success and -1 on failure, with a message that names
+ * the problem and the fix written to err (err_size bytes, always NUL-terminated).
+ * An engine is not thread-safe: call it from one thread at a time.
+ */
+#ifndef DITTO_ENGINE_H
+#define DITTO_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ditto_engine ditto_engine;
+
+/* LoRA targets as bits, in the canonical buffer order. */
+enum {
+    DITTO_TARGET_Q = 1 << 0, DITTO_TARGET_K = 1 << 1, DITTO_TARGET_V = 1 << 2, DITTO_TARGET_O = 1 << 3,
+    DITTO_TARGET_GATE = 1 << 4, DITTO_TARGET_UP = 1 << 5, DITTO_TARGET_DOWN = 1 << 6
+};
+
+typedef struct {
+    const char* model_path;
+    int rank;
+    float alpha;
+    float dropout;         /* on the LoRA input during training; 0 disables */
+    uint32_t targets;      /* DITTO_TARGET_* bits */
+    int threads;           /* <= 0: all online CPUs */
+    uint64_t seed;         /* LoRA A init and dropout masks */
+} ditto_open_options;
+
+typedef struct {
+    char arch[16];         /* "llama", "qwen2", "qwen3" */
+    int n_layer, n_embd, n_head, n_head_kv, head_dim, n_ff, n_vocab;
+    float rope_base, norm_eps;
+    int tied_output;
+    int64_t lora_parameters;
+} ditto_model_info;
+
+/* One LoRA pair inside the weight buffer: A at offset_a ([rank x n_in] row-major),
+ * B at offset_b ([n_out x rank] row-major); offsets in floats. target is the bit index (0=q..6=down). */
+typedef struct {
+    int layer, target, n_in, n_out;
+    int64_t offset_a, offset_b;
+} ditto_lora_pair;
+
+typedef struct {
+    float lr, beta1, beta2, eps, weight_decay;
+    float clip;            /* max global grad norm; 0 disables */
+    float grad_scale;      /* gradients are divided by this first */
+} ditto_adamw;
+
+ditto_engine* ditto_engine_open(const ditto_open_options* options, char* err, size_t err_size);
+void ditto_engine_close(ditto_engine* engine);
+
+void ditto_engine_info(const ditto_engine* engine, ditto_model_info* info);
+
+/* batch rows of seq_len tokens; targets -1 = no loss; segments: packed session id, -1 = padding.
+ * accumulate: forward + backward, gradients add up until ditto_engine_optimizer_step. */
+int ditto_engine_accumulate(ditto_engine* engine, int batch, int seq_len, const int32_t* tokens, const int32_t* targets,
+                            const int32_t* segments, double* loss_sum, int64_t* loss_tokens, char* err, size_t err_size);
+/* forward only, no dropout */
+int ditto_engine_evaluate(ditto_engine* engine, int batch, int seq_len, const int32_t* tokens, const int32_t* targets,
+                          const int32_t* segments, double* loss_sum, int64_t* loss_tokens, char* err, size_t err_size);
+/* AdamW from the accumulated gradients, then zeroes them; grad_norm gets the pre-clip global norm */
+int ditto_engine_optimizer_step(ditto_engine* engine, const ditto_adamw* settings, double* grad_norm, char* err, size_t err_size);
+/* logits [n_tokens x n_vocab] of one unpacked sequence, LoRA applied */
+int ditto_engine_logits(ditto_engine* engine, int n_tokens, const int32_t* tokens, float* out, char* err, size_t err_size);
+
+/* The contiguous LoRA buffers (weights, gradients, AdamW m and v), each n_params floats, same layout.
+ * Writable: setting state is copying into them. */
+int64_t ditto_engine_n_params(const ditto_engine* engine);
+float* ditto_engine_weights(ditto_engine* engine);
+float* ditto_engine_grads(ditto_engine* engine);
+float* ditto_engine_adam_m(ditto_engine* engine);
+float* ditto_engine_adam_v(ditto_engine* engine);
+int64_t ditto_engine_get_step(const ditto_engine* engine);
+void ditto_engine_set_step(ditto_engine* engine, int64_t step);
+uint64_t ditto_engine_get_rng(const ditto_engine* engine);
+void ditto_engine_set_rng(ditto_engine* engine, uint64_t rng);
+int ditto_engine_n_pairs(const ditto_engine* engine);
+void ditto_engine_pair(const ditto_engine* engine, int index, ditto_lora_pair* pair);
+
+/* Checks every op's backward against central finite differences in double precision and writes a
+ * report ("op max_rel_err" lines) to report. Returns the largest relative error over all ops. */
+double ditto_selftest_gradcheck(char* report, size_t report_size);
+
+/* Name of the matrix kernel in use ("avx2-fma", "scalar"). */
+const char* ditto_gemm_kernel(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

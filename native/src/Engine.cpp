@@ -1,0 +1,344 @@
+#include "Engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+namespace ditto {
+
+static const char* const targetNames[NumTargets] = {"q", "k", "v", "o", "gate", "up", "down"};
+static constexpr int vocabChunk = 8192;
+
+// Everything one layer's forward produces that its backward reads, plus backward scratch.
+// Sized for N tokens; reused by every layer (the recompute makes that possible).
+struct Engine::Acts {
+    int64_t N = 0;
+    std::vector<float> xn1, rstd1, qraw, qrstd, kraw, krstd, q, k, v, lse, att, o, x1, xn2, rstd2, g, u, act, down;
+    std::vector<float> h[NumTargets], xd[NumTargets];
+    // backward scratch
+    std::vector<float> dxn, dq, dk, dv, dqraw, dkraw, datt, dg, du, dact, dh, dxl;
+    AttnScratch<float> attn;
+    // the whole stack's layer inputs, (nLayer + 1) x N x C
+    std::vector<float> xs;
+    CrossEntropyScratch<float> ce;
+};
+
+static void fill(std::vector<float>& v, size_t n) { if (v.size() < n) v.assign(n, 0.0f); }
+
+Engine::Engine(const EngineOptions& o) : opts(o) {
+    if (o.rank <= 0) throw std::runtime_error("LoRA rank must be a positive integer, got " + std::to_string(o.rank));
+    if (o.dropout < 0 || o.dropout >= 1) throw std::runtime_error("LoRA dropout must be in [0, 1), got " + std::to_string(o.dropout));
+    if ((o.targets & 0x7f) == 0) throw std::runtime_error("LoRA needs at least one target among q, k, v, o, gate, up, down");
+    model = loadModel(o.modelPath);
+    int threads = o.threads > 0 ? o.threads : (int)std::max(1u, std::thread::hardware_concurrency());
+    pool = std::make_unique<ThreadPool>(threads);
+    const HParams& hp = model->hp;
+    loraScale = o.alpha / (float)o.rank;
+    int64_t off = 0;
+    pairIndex.assign((size_t)hp.nLayer * NumTargets, -1);
+    for (int l = 0; l < hp.nLayer; l++)
+        for (int t = 0; t < NumTargets; t++) {
+            if (!(o.targets & (1u << t))) continue;
+            int in = 0, out = 0;
+            switch (t) {
+                case TQ: in = hp.nEmbd; out = hp.qDim(); break;
+                case TK: case TV: in = hp.nEmbd; out = hp.kvDim(); break;
+                case TO: in = hp.qDim(); out = hp.nEmbd; break;
+                case TGate: case TUp: in = hp.nEmbd; out = hp.nFf; break;
+                case TDown: in = hp.nFf; out = hp.nEmbd; break;
+            }
+            LoraPairInfo p{l, t, in, out, off, off + (int64_t)o.rank * in};
+            off = p.offB + (int64_t)out * o.rank;
+            pairIndex[(size_t)l * NumTargets + t] = (int)pairInfo.size();
+            pairInfo.push_back(p);
+        }
+    weights.assign(off, 0.0f);
+    grads.assign(off, 0.0f);
+    adamM.assign(off, 0.0f);
+    adamV.assign(off, 0.0f);
+    // A ~ U(-1/sqrt(nIn), 1/sqrt(nIn)) (kaiming-uniform with a = sqrt(5), as PEFT), B = 0 so the
+    // adapter starts as the identity; each pair's stream depends only on (seed, layer, target).
+    for (const LoraPairInfo& p : pairInfo) {
+        float bound = 1.0f / std::sqrt((float)p.nIn);
+        uint64_t key = mix64(o.seed ^ mix64(0xA11CE + (uint64_t)p.layer * NumTargets + p.target));
+        float* a = weights.data() + p.offA;
+        for (int64_t i = 0; i < (int64_t)o.rank * p.nIn; i++) {
+            double u = (double)(mix64(key + (uint64_t)i) >> 11) * (1.0 / 9007199254740992.0);
+            a[i] = (float)((2 * u - 1) * bound);
+        }
+    }
+    acts = std::make_shared<Acts>();
+}
+
+void Engine::ensureActs(int64_t N) {
+    const HParams& hp = model->hp;
+    Acts& a = *acts;
+    size_t C = hp.nEmbd, Q = hp.qDim(), KV = hp.kvDim(), F = hp.nFf;
+    fill(a.xn1, N * C); fill(a.rstd1, N); fill(a.q, N * Q); fill(a.k, N * KV); fill(a.v, N * KV);
+    if (hp.arch == Arch::Qwen3) {
+        fill(a.qraw, N * Q); fill(a.kraw, N * KV); fill(a.qrstd, N * hp.nHead); fill(a.krstd, N * hp.nHeadKv);
+        fill(a.dqraw, N * Q); fill(a.dkraw, N * KV);
+    }
+    fill(a.lse, N * hp.nHead); fill(a.att, N * Q); fill(a.o, N * C); fill(a.x1, N * C); fill(a.xn2, N * C); fill(a.rstd2, N);
+    fill(a.g, N * F); fill(a.u, N * F); fill(a.act, N * F); fill(a.down, N * C);
+    size_t maxIn = std::max(C, std::max(Q, F));
+    for (int t = 0; t < NumTargets; t++) {
+        if (!(opts.targets & (1u << t))) continue;
+        fill(a.h[t], N * opts.rank);
+        if (opts.dropout > 0) fill(a.xd[t], N * (t == TO ? Q : t == TDown ? F : C));
+    }
+    fill(a.dxn, N * C); fill(a.dq, N * Q); fill(a.dk, N * KV); fill(a.dv, N * KV); fill(a.datt, N * Q);
+    fill(a.dg, N * F); fill(a.du, N * F); fill(a.dact, N * F); fill(a.dh, N * opts.rank); fill(a.dxl, N * maxIn);
+    a.N = std::max<int64_t>(a.N, N);
+}
+
+Engine::Batch Engine::prepare(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments, bool needTargets) {
+    if (batch <= 0 || seqLen <= 0) throw std::runtime_error("batch and seqLen must be positive, got " + std::to_string(batch) + " x " + std::to_string(seqLen));
+    const HParams& hp = model->hp;
+    Batch b;
+    b.N = (int64_t)batch * seqLen;
+    b.tokens.resize(b.N);
+    b.pos.resize(b.N);
+    for (int r = 0; r < batch; r++) {
+        std::vector<int32_t> seen;
+        int64_t rowStart = (int64_t)r * seqLen;
+        int64_t i = rowStart;
+        while (i < rowStart + seqLen) {
+            int32_t seg = segments ? segments[i] : 0;
+            int64_t j = i;
+            while (j < rowStart + seqLen && (segments ? segments[j] : 0) == seg) j++;
+            if (seg >= 0) {
+                if (std::find(seen.begin(), seen.end(), seg) != seen.end())
+                    throw std::runtime_error("row " + std::to_string(r) + ": segment " + std::to_string(seg) +
+                                             " appears in two separate places; a packed segment must be one contiguous span");
+                seen.push_back(seg);
+            }
+            b.runs.push_back({i, (int)(j - i)});
+            for (int64_t k = i; k < j; k++) {
+                int32_t tok = tokens[k];
+                if (tok < 0 || tok >= hp.nVocab) {
+                    if (seg >= 0)
+                        throw std::runtime_error("token id " + std::to_string(tok) + " at position " + std::to_string(k) +
+                                                 " is outside the vocabulary [0, " + std::to_string(hp.nVocab) + ")");
+                    tok = 0;  // padding content is never read by real tokens
+                }
+                b.tokens[k] = tok;
+                b.pos[k] = (int32_t)(k - i);
+                if (needTargets && targets[k] >= 0) {
+                    if (targets[k] >= hp.nVocab)
+                        throw std::runtime_error("target id " + std::to_string(targets[k]) + " at position " + std::to_string(k) +
+                                                 " is outside the vocabulary [0, " + std::to_string(hp.nVocab) + ")");
+                    if (seg < 0)
+                        throw std::runtime_error("position " + std::to_string(k) + " is padding (segment -1) but has target " +
+                                                 std::to_string(targets[k]) + "; padding must have target -1");
+                }
+            }
+            i = j;
+        }
+    }
+    return b;
+}
+
+Linear<float> Engine::linear(int layer, int t, bool training) {
+    const HParams& hp = model->hp;
+    const LayerWeights& w = model->layers[layer];
+    Linear<float> L;
+    switch (t) {
+        case TQ: L.w = w.wq.data(); L.bias = w.bq.empty() ? nullptr : w.bq.data(); L.in = hp.nEmbd; L.out = hp.qDim(); break;
+        case TK: L.w = w.wk.data(); L.bias = w.bk.empty() ? nullptr : w.bk.data(); L.in = hp.nEmbd; L.out = hp.kvDim(); break;
+        case TV: L.w = w.wv.data(); L.bias = w.bv.empty() ? nullptr : w.bv.data(); L.in = hp.nEmbd; L.out = hp.kvDim(); break;
+        case TO: L.w = w.wo.data(); L.in = hp.qDim(); L.out = hp.nEmbd; break;
+        case TGate: L.w = w.wGate.data(); L.in = hp.nEmbd; L.out = hp.nFf; break;
+        case TUp: L.w = w.wUp.data(); L.in = hp.nEmbd; L.out = hp.nFf; break;
+        case TDown: L.w = w.wDown.data(); L.in = hp.nFf; L.out = hp.nEmbd; break;
+    }
+    int pi = pairIndex[(size_t)layer * NumTargets + t];
+    if (pi >= 0) {
+        const LoraPairInfo& p = pairInfo[pi];
+        L.a = weights.data() + p.offA;
+        L.b = weights.data() + p.offB;
+        L.da = grads.data() + p.offA;
+        L.db = grads.data() + p.offB;
+        L.rank = opts.rank;
+        L.scale = loraScale;
+        if (training && opts.dropout > 0) {
+            L.dropout.p = opts.dropout;
+            L.dropout.key = mix64(opts.seed ^ mix64(rng * 0x100000001b3ULL + (uint64_t)layer * NumTargets + t + 1));
+        }
+    }
+    return L;
+}
+
+// out (N,C) = layer(x (N,C)); fills acts for the backward
+void Engine::layerForward(int l, const float* x, float* out, const Batch& b, bool training) {
+    const HParams& hp = model->hp;
+    const LayerWeights& w = model->layers[l];
+    Acts& a = *acts;
+    ThreadPool* p = pool.get();
+    int64_t N = b.N;
+    int C = hp.nEmbd, H = hp.nHead, Hkv = hp.nHeadKv, D = hp.headDim;
+    bool qkNorm = hp.arch == Arch::Qwen3;
+    rmsnormForward(p, a.xn1.data(), a.rstd1.data(), x, w.attnNorm.data(), N, C, hp.normEps);
+    linearForward(p, qkNorm ? a.qraw.data() : a.q.data(), a.h[TQ].data(), a.xd[TQ].data(), a.xn1.data(), linear(l, TQ, training), N);
+    linearForward(p, qkNorm ? a.kraw.data() : a.k.data(), a.h[TK].data(), a.xd[TK].data(), a.xn1.data(), linear(l, TK, training), N);
+    linearForward(p, a.v.data(), a.h[TV].data(), a.xd[TV].data(), a.xn1.data(), linear(l, TV, training), N);
+    if (qkNorm) {  // Qwen3: RMSNorm over each head's vector before RoPE
+        rmsnormForward(p, a.q.data(), a.qrstd.data(), a.qraw.data(), w.qNorm.data(), N * H, D, hp.normEps);
+        rmsnormForward(p, a.k.data(), a.krstd.data(), a.kraw.data(), w.kNorm.data(), N * Hkv, D, hp.normEps);
+    }
+    ropeForward(p, a.q.data(), b.pos.data(), N, H, D, hp.rope);
+    ropeForward(p, a.k.data(), b.pos.data(), N, Hkv, D, hp.rope);
+    attentionForward(p, a.att.data(), a.lse.data(), a.q.data(), a.k.data(), a.v.data(), N, b.runs, AttnShape{H, Hkv, D}, a.attn);
+    linearForward(p, a.o.data(), a.h[TO].data(), a.xd[TO].data(), a.att.data(), linear(l, TO, training), N);
+    forRows(p, N * C, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) a.x1[i] = x[i] + a.o[i]; });
+    rmsnormForward(p, a.xn2.data(), a.rstd2.data(), a.x1.data(), w.ffnNorm.data(), N, C, hp.normEps);
+    linearForward(p, a.g.data(), a.h[TGate].data(), a.xd[TGate].data(), a.xn2.data(), linear(l, TGate, training), N);
+    linearForward(p, a.u.data(), a.h[TUp].data(), a.xd[TUp].data(), a.xn2.data(), linear(l, TUp, training), N);
+    swigluForward(p, a.act.data(), a.g.data(), a.u.data(), N * hp.nFf);
+    linearForward(p, a.down.data(), a.h[TDown].data(), a.xd[TDown].data(), a.act.data(), linear(l, TDown, training), N);
+    forRows(p, N * C, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = a.x1[i] + a.down[i]; });
+}
+
+// dx (N,C): in, the gradient at the layer's output; out, at its input x. Needs layerForward(l, x) just before.
+void Engine::layerBackward(int l, float* dx, const float* x, const Batch& b) {
+    const HParams& hp = model->hp;
+    const LayerWeights& w = model->layers[l];
+    Acts& a = *acts;
+    ThreadPool* p = pool.get();
+    int64_t N = b.N;
+    int C = hp.nEmbd, H = hp.nHead, Hkv = hp.nHeadKv, D = hp.headDim, F = hp.nFf;
+    bool qkNorm = hp.arch == Arch::Qwen3;
+    auto zero = [&](std::vector<float>& v, int64_t n) { std::memset(v.data(), 0, n * sizeof(float)); };
+    // MLP: out = x1 + down(swiglu(gate(xn2), up(xn2)))
+    zero(a.dact, N * F);
+    linearBackward(p, a.dact.data(), dx, a.act.data(), a.xd[TDown].data(), a.h[TDown].data(), linear(l, TDown, true), N, a.dh.data(), a.dxl.data());
+    swigluBackward(p, a.dg.data(), a.du.data(), a.dact.data(), a.g.data(), a.u.data(), N * F);
+    zero(a.dxn, N * C);
+    linearBackward(p, a.dxn.data(), a.dg.data(), a.xn2.data(), a.xd[TGate].data(), a.h[TGate].data(), linear(l, TGate, true), N, a.dh.data(), a.dxl.data());
+    linearBackward(p, a.dxn.data(), a.du.data(), a.xn2.data(), a.xd[TUp].data(), a.h[TUp].data(), linear(l, TUp, true), N, a.dh.data(), a.dxl.data());
+    rmsnormBackward<float>(p, dx, nullptr, a.dxn.data(), a.x1.data(), w.ffnNorm.data(), a.rstd2.data(), N, C);  // dx is now d x1
+    // attention: x1 = x + o(attn(rope(q), rope(k), v))
+    zero(a.datt, N * hp.qDim());
+    linearBackward(p, a.datt.data(), dx, a.att.data(), a.xd[TO].data(), a.h[TO].data(), linear(l, TO, true), N, a.dh.data(), a.dxl.data());
+    attentionBackward(p, a.dq.data(), a.dk.data(), a.dv.data(), a.datt.data(), a.q.data(), a.k.data(), a.v.data(), a.lse.data(), N, b.runs,
+                      AttnShape{H, Hkv, D}, a.attn);
+    ropeBackward(p, a.dq.data(), b.pos.data(), N, H, D, hp.rope);
+    ropeBackward(p, a.dk.data(), b.pos.data(), N, Hkv, D, hp.rope);
+    float* dqIn = a.dq.data();
+    float* dkIn = a.dk.data();
+    if (qkNorm) {
+        zero(a.dqraw, N * hp.qDim());
+        zero(a.dkraw, N * hp.kvDim());
+        rmsnormBackward<float>(p, a.dqraw.data(), nullptr, a.dq.data(), a.qraw.data(), w.qNorm.data(), a.qrstd.data(), N * H, D);
+        rmsnormBackward<float>(p, a.dkraw.data(), nullptr, a.dk.data(), a.kraw.data(), w.kNorm.data(), a.krstd.data(), N * Hkv, D);
+        dqIn = a.dqraw.data();
+        dkIn = a.dkraw.data();
+    }
+    zero(a.dxn, N * C);
+    linearBackward(p, a.dxn.data(), dqIn, a.xn1.data(), a.xd[TQ].data(), a.h[TQ].data(), linear(l, TQ, true), N, a.dh.data(), a.dxl.data());
+    linearBackward(p, a.dxn.data(), dkIn, a.xn1.data(), a.xd[TK].data(), a.h[TK].data(), linear(l, TK, true), N, a.dh.data(), a.dxl.data());
+    linearBackward(p, a.dxn.data(), a.dv.data(), a.xn1.data(), a.xd[TV].data(), a.h[TV].data(), linear(l, TV, true), N, a.dh.data(), a.dxl.data());
+    rmsnormBackward<float>(p, dx, nullptr, a.dxn.data(), x, w.attnNorm.data(), a.rstd1.data(), N, C);
+}
+
+LossResult Engine::run(const Batch& b, const int32_t* targets, bool training) {
+    const HParams& hp = model->hp;
+    ensureActs(b.N);
+    Acts& a = *acts;
+    ThreadPool* p = pool.get();
+    int64_t N = b.N;
+    int C = hp.nEmbd, nL = hp.nLayer;
+    // layer inputs are kept only when training; evaluation ping-pongs between two slots
+    fill(a.xs, (size_t)(training ? nL + 1 : 2) * N * C);
+    auto slot = [&](int l) { return a.xs.data() + (size_t)(training ? l : l % 2) * N * C; };
+    embeddingForward(p, slot(0), b.tokens.data(), model->tokenEmbd.data(), N, C);
+    for (int l = 0; l < nL; l++) layerForward(l, slot(l), slot(l + 1), b, training);
+    // final norm + head + loss on the positions that have a target only
+    std::vector<int64_t> rows;
+    std::vector<int32_t> tgt;
+    for (int64_t i = 0; i < N; i++)
+        if (targets[i] >= 0) { rows.push_back(i); tgt.push_back(targets[i]); }
+    int64_t Nt = (int64_t)rows.size();
+    LossResult r;
+    r.tokens = Nt;
+    if (Nt == 0) return r;
+    std::vector<float> xg((size_t)Nt * C), xng((size_t)Nt * C), rstd(Nt), loss(Nt);
+    const float* xL = slot(nL);
+    for (int64_t i = 0; i < Nt; i++) std::memcpy(xg.data() + i * C, xL + rows[i] * C, C * sizeof(float));
+    rmsnormForward(p, xng.data(), rstd.data(), xg.data(), model->outputNorm.data(), Nt, C, hp.normEps);
+    std::vector<float> dxng(training ? (size_t)Nt * C : 0);
+    r.lossSum = crossEntropyForwardBackward(p, training ? dxng.data() : (float*)nullptr, loss.data(), xng.data(), model->head(), tgt.data(), Nt, C,
+                                            hp.nVocab, vocabChunk, a.ce);
+    if (!training) return r;
+    std::vector<float> dxg((size_t)Nt * C, 0.0f);
+    rmsnormBackward<float>(p, dxg.data(), nullptr, dxng.data(), xg.data(), model->outputNorm.data(), rstd.data(), Nt, C);
+    std::vector<float> dx((size_t)N * C, 0.0f);
+    for (int64_t i = 0; i < Nt; i++) std::memcpy(dx.data() + rows[i] * C, dxg.data() + i * C, C * sizeof(float));
+    std::vector<float> scratchOut((size_t)N * C);
+    for (int l = nL - 1; l >= 0; l--) {
+        layerForward(l, slot(l), scratchOut.data(), b, true);  // recompute this layer's activations
+        layerBackward(l, dx.data(), slot(l), b);
+    }
+    return r;
+}
+
+LossResult Engine::accumulate(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments) {
+    Batch b = prepare(batch, seqLen, tokens, targets, segments, true);
+    LossResult r = run(b, targets, true);
+    rng++;
+    return r;
+}
+
+LossResult Engine::evaluate(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments) {
+    Batch b = prepare(batch, seqLen, tokens, targets, segments, true);
+    return run(b, targets, false);
+}
+
+double Engine::optimizerStep(const AdamWSettings& s) {
+    if (!(s.gradScale > 0)) throw std::runtime_error("optimizerStep: gradScale must be > 0 (the number of target tokens accumulated), got " + std::to_string(s.gradScale));
+    int64_t n = (int64_t)weights.size();
+    double inv = 1.0 / s.gradScale, sq = 0;
+    for (int64_t i = 0; i < n; i++) { double g = grads[i] * inv; sq += g * g; }
+    double norm = std::sqrt(sq);
+    if (!std::isfinite(norm)) throw std::runtime_error("gradient norm is not finite (" + std::to_string(norm) + "); lower the learning rate or check the data");
+    double clipScale = (s.clip > 0 && norm > s.clip) ? s.clip / (norm + 1e-6) : 1.0;
+    step++;
+    double bc1 = 1 - std::pow((double)s.beta1, (double)step), bc2 = 1 - std::pow((double)s.beta2, (double)step);
+    float gmul = (float)(inv * clipScale);
+    float decay = 1.0f - s.lr * s.weightDecay;  // decoupled: shrink first, then the Adam step (as torch.optim.AdamW)
+    float stepSize = (float)(s.lr / bc1);
+    float bc2sqrt = (float)std::sqrt(bc2);
+    for (int64_t i = 0; i < n; i++) {
+        float g = grads[i] * gmul;
+        adamM[i] = s.beta1 * adamM[i] + (1 - s.beta1) * g;
+        adamV[i] = s.beta2 * adamV[i] + (1 - s.beta2) * g * g;
+        weights[i] = weights[i] * decay - stepSize * adamM[i] / (std::sqrt(adamV[i]) / bc2sqrt + s.eps);
+        grads[i] = 0;
+    }
+    return norm;
+}
+
+void Engine::logits(int n, const int32_t* tokens, float* out) {
+    std::vector<int32_t> seg(n, 0), tgt(n, -1);
+    Batch b = prepare(1, n, tokens, tgt.data(), seg.data(), false);
+    const HParams& hp = model->hp;
+    ensureActs(b.N);
+    Acts& a = *acts;
+    ThreadPool* p = pool.get();
+    int C = hp.nEmbd;
+    fill(a.xs, (size_t)2 * n * C);
+    float* x0 = a.xs.data();
+    float* x1 = a.xs.data() + (size_t)n * C;
+    embeddingForward(p, x0, b.tokens.data(), model->tokenEmbd.data(), n, C);
+    for (int l = 0; l < hp.nLayer; l++) {
+        layerForward(l, x0, x1, b, false);
+        std::swap(x0, x1);
+    }
+    std::vector<float> xn((size_t)n * C), rstd(n);
+    rmsnormForward(p, xn.data(), rstd.data(), x0, model->outputNorm.data(), n, C, hp.normEps);
+    gemm(p, false, true, n, hp.nVocab, C, 1.0f, xn.data(), C, model->head(), C, 0.0f, out, hp.nVocab);
+}
+
+}  // namespace ditto

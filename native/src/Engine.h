@@ -1,0 +1,72 @@
+// The training engine: a frozen Model, LoRA pairs in one contiguous buffer (with gradients and
+// AdamW moments in three more of the same layout), and the forward/backward over packed batches.
+// Memory is flat in depth: the forward keeps only each layer's input; the backward recomputes a
+// layer's activations from it just before back-propagating through that layer.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Model.h"
+#include "ThreadPool.h"
+
+namespace ditto {
+
+enum Target { TQ = 0, TK, TV, TO, TGate, TUp, TDown, NumTargets };
+
+struct LoraPairInfo { int layer, target, nIn, nOut; int64_t offA, offB; };
+
+struct EngineOptions {
+    std::string modelPath;
+    int rank = 8;
+    float alpha = 16;
+    float dropout = 0;
+    uint32_t targets = 0;  // bit t = Target t
+    int threads = 0;
+    uint64_t seed = 0;
+};
+
+struct AdamWSettings { float lr, beta1, beta2, eps, weightDecay, clip, gradScale; };
+
+struct LossResult { double lossSum = 0; int64_t tokens = 0; };
+
+class Engine {
+public:
+    explicit Engine(const EngineOptions& options);
+    const HParams& hparams() const { return model->hp; }
+    const std::vector<LoraPairInfo>& pairs() const { return pairInfo; }
+
+    LossResult accumulate(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments);
+    LossResult evaluate(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments);
+    double optimizerStep(const AdamWSettings& s);
+    void logits(int n, const int32_t* tokens, float* out);
+
+    std::vector<float> weights, grads, adamM, adamV;
+    int64_t step = 0;
+    uint64_t rng = 0;  // counts accumulate calls: the dropout masks are a function of (seed, rng)
+
+private:
+    struct Acts;  // one layer's activations, sized for the current batch
+    struct Batch {
+        int64_t N = 0;
+        std::vector<int32_t> tokens, pos;
+        std::vector<Run> runs;
+    };
+    Batch prepare(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments, bool needTargets);
+    Linear<float> linear(int layer, int target, bool training);
+    void layerForward(int layer, const float* x, float* out, const Batch& b, bool training);
+    void layerBackward(int layer, float* dx, const float* x, const Batch& b);
+    LossResult run(const Batch& b, const int32_t* targets, bool training);
+    void ensureActs(int64_t N);
+
+    EngineOptions opts;
+    std::unique_ptr<Model> model;
+    std::unique_ptr<ThreadPool> pool;
+    std::vector<LoraPairInfo> pairInfo;
+    std::vector<int> pairIndex;  // [layer * NumTargets + target] -> index in pairInfo or -1
+    float loraScale = 0;
+    std::shared_ptr<Acts> acts;
+};
+
+}  // namespace ditto

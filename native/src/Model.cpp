@@ -1,0 +1,102 @@
+#include "Model.h"
+
+#include <stdexcept>
+
+#include "Dequantize.h"
+#include "GgufFile.h"
+
+namespace ditto {
+
+// Dequantizes a tensor after checking its shape is (ne0, ne1) in ggml order: ne0 = input width.
+static std::vector<float> loadTensor(const GgufFile& f, const std::string& name, int64_t ne0, int64_t ne1 = 1) {
+    const GgufTensor& t = f.requireTensor(name);
+    int64_t e0 = t.ne.size() > 0 ? t.ne[0] : 1, e1 = t.ne.size() > 1 ? t.ne[1] : 1;
+    if (e0 != ne0 || e1 != ne1)
+        throw std::runtime_error("model " + f.path() + ": tensor " + name + " has shape [" + std::to_string(e0) + ", " +
+                                 std::to_string(e1) + "], expected [" + std::to_string(ne0) + ", " + std::to_string(ne1) +
+                                 "] from the metadata");
+    std::vector<float> out((size_t)(ne0 * ne1));
+    dequantize(t.type, t.data, ne0 * ne1, out.data(), name);
+    return out;
+}
+
+static std::vector<float> loadOptional(const GgufFile& f, const std::string& name, int64_t ne0) {
+    return f.tensor(name) ? loadTensor(f, name, ne0) : std::vector<float>();
+}
+
+std::unique_ptr<Model> loadModel(const std::string& path) {
+    GgufFile f(path);
+    auto m = std::make_unique<Model>();
+    HParams& hp = m->hp;
+    hp.archName = f.getString("general.architecture");
+    if (hp.archName == "llama") hp.arch = Arch::Llama;
+    else if (hp.archName == "qwen2") hp.arch = Arch::Qwen2;
+    else if (hp.archName == "qwen3") hp.arch = Arch::Qwen3;
+    else
+        throw std::runtime_error("model " + path + " has architecture \"" + hp.archName +
+                                 "\", which the training engine does not support; supported: llama, qwen2, qwen3");
+    const std::string p = hp.archName + ".";
+    hp.nLayer = (int)f.getInt(p + "block_count");
+    hp.nEmbd = (int)f.getInt(p + "embedding_length");
+    hp.nHead = (int)f.getInt(p + "attention.head_count");
+    hp.nHeadKv = (int)f.getInt(p + "attention.head_count_kv", hp.nHead);
+    hp.headDim = (int)f.getInt(p + "attention.key_length", hp.nEmbd / hp.nHead);
+    if (f.getInt(p + "attention.value_length", hp.headDim) != hp.headDim)
+        throw std::runtime_error("model " + path + ": attention.value_length differs from key_length, which the engine does not support");
+    if (hp.nHeadKv <= 0 || hp.nHead % hp.nHeadKv != 0)
+        throw std::runtime_error("model " + path + ": head_count " + std::to_string(hp.nHead) + " is not a multiple of head_count_kv " +
+                                 std::to_string(hp.nHeadKv));
+    hp.nFf = (int)f.getInt(p + "feed_forward_length");
+    hp.normEps = f.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5);
+    hp.rope.mode = hp.arch == Arch::Llama ? RopeMode::Norm : RopeMode::Neox;  // as llama.cpp lays these archs out
+    hp.rope.base = f.getFloat(p + "rope.freq_base", 10000.0);
+    hp.rope.nRot = (int)f.getInt(p + "rope.dimension_count", hp.headDim);
+    if (hp.rope.nRot > hp.headDim || hp.rope.nRot % 2)
+        throw std::runtime_error("model " + path + ": rope.dimension_count " + std::to_string(hp.rope.nRot) + " does not fit head dim " +
+                                 std::to_string(hp.headDim));
+    std::string scaling = "none";
+    if (const GgufValue* v = f.find(p + "rope.scaling.type"); v && v->kind == GgufValue::String) scaling = v->s;
+    double factor = f.getFloat(p + "rope.scaling.factor", f.getFloat(p + "rope.scale_linear", 1.0));
+    if (scaling == "linear" || (scaling == "none" && factor != 1.0 && f.find(p + "rope.scale_linear"))) {
+        hp.rope.freqScale = factor > 0 ? 1.0 / factor : 1.0;
+    } else if (scaling != "none") {
+        throw std::runtime_error("model " + path + " uses RoPE scaling \"" + scaling +
+                                 "\", which the training engine does not implement; supported: none, linear");
+    }
+    const GgufTensor& embd = f.requireTensor("token_embd.weight");
+    hp.nVocab = (int)(embd.ne.size() > 1 ? embd.ne[1] : 0);
+    hp.tiedOutput = f.tensor("output.weight") == nullptr;
+
+    int C = hp.nEmbd, F = hp.nFf, Q = hp.qDim(), KV = hp.kvDim(), D = hp.headDim;
+    m->tokenEmbd = loadTensor(f, "token_embd.weight", C, hp.nVocab);
+    m->outputNorm = loadTensor(f, "output_norm.weight", C);
+    if (!hp.tiedOutput) m->output = loadTensor(f, "output.weight", C, hp.nVocab);
+    if (f.tensor("rope_freqs.weight")) {
+        m->ropeFreqs = loadTensor(f, "rope_freqs.weight", hp.rope.nRot / 2);
+        hp.rope.freqFactors = m->ropeFreqs.data();
+    }
+    m->layers.resize(hp.nLayer);
+    for (int l = 0; l < hp.nLayer; l++) {
+        std::string b = "blk." + std::to_string(l) + ".";
+        LayerWeights& w = m->layers[l];
+        w.attnNorm = loadTensor(f, b + "attn_norm.weight", C);
+        w.wq = loadTensor(f, b + "attn_q.weight", C, Q);
+        w.wk = loadTensor(f, b + "attn_k.weight", C, KV);
+        w.wv = loadTensor(f, b + "attn_v.weight", C, KV);
+        w.bq = loadOptional(f, b + "attn_q.bias", Q);
+        w.bk = loadOptional(f, b + "attn_k.bias", KV);
+        w.bv = loadOptional(f, b + "attn_v.bias", KV);
+        if (hp.arch == Arch::Qwen3) {
+            w.qNorm = loadTensor(f, b + "attn_q_norm.weight", D);
+            w.kNorm = loadTensor(f, b + "attn_k_norm.weight", D);
+        }
+        w.wo = loadTensor(f, b + "attn_output.weight", Q, C);
+        w.ffnNorm = loadTensor(f, b + "ffn_norm.weight", C);
+        w.wGate = loadTensor(f, b + "ffn_gate.weight", C, F);
+        w.wUp = loadTensor(f, b + "ffn_up.weight", C, F);
+        w.wDown = loadTensor(f, b + "ffn_down.weight", F, C);
+    }
+    return m;
+}
+
+}  // namespace ditto
