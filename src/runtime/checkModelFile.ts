@@ -1,3 +1,4 @@
+import * as nodeLlamaCpp from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
 import {readGgufHeader, GgufHeader} from "../gguf/readGgufHeader.js";
 import {ggmlBlockLayout, ggmlTypeName} from "../gguf/ggufTypes.js";
@@ -5,7 +6,7 @@ import {ggmlBlockLayout, ggmlTypeName} from "../gguf/ggufTypes.js";
 /**
  * Checks a model file before llama.cpp sees it, so each problem gets its own message: missing,
  * not GGUF, truncated (from readGgufHeader), an adapter passed as a model, no architecture, no
- * tokenizer, unknown tensor types. Returns the header for callers that want metadata.
+ * tokenizer, an architecture llama.cpp does not know, unknown tensor types. Returns the header for callers that want metadata.
  */
 export function checkModelFile(path: string): GgufHeader {
     const header = readGgufHeader(path);
@@ -17,6 +18,10 @@ export function checkModelFile(path: string): GgufHeader {
     if (typeof arch !== "string" || arch.length === 0)
         throw new DittoError(`${path}: has no general.architecture in its metadata`, {
             hint: "the file was not written by a GGUF converter; re-convert the model with llama.cpp", code: "MODEL_NO_ARCH"});
+    if (!llamaCppArchitectures.has(arch))
+        throw new DittoError(`${path}: general.architecture is "${arch}", which the bundled llama.cpp cannot run (unknown architecture)`, {
+            hint: "use a GGUF of a supported architecture (ditto trains llama, qwen2 and qwen3); `ditto models inspect FILE` shows a file's architecture",
+            code: "MODEL_ARCH"});
     if (!header.metadata.has("tokenizer.ggml.tokens"))
         throw new DittoError(`${path}: has no tokenizer (tokenizer.ggml.tokens is missing)`, {
             hint: "use a GGUF that includes its tokenizer (all llama.cpp conversions do)", code: "MODEL_NO_TOKENIZER"});
@@ -27,3 +32,11 @@ export function checkModelFile(path: string): GgufHeader {
     }
     return header;
 }
+
+/**
+ * Architectures the bundled llama.cpp knows. Checked here because llama.cpp only logs "unknown model
+ * architecture" and node-llama-cpp then throws a bare "Failed to load model". GgufArchitectureType is
+ * a const enum in the typings but a plain object at run time, hence the namespace read.
+ */
+const llamaCppArchitectures = new Set<string>(
+    Object.values((nodeLlamaCpp as unknown as {GgufArchitectureType: Record<string, string>}).GgufArchitectureType));

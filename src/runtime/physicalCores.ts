@@ -27,10 +27,15 @@ export function physicalCores(): number {
     }
 }
 
-/** The thread count to use: an explicit user choice wins, then DITTO_THREADS, then physical cores. */
+/**
+ * The thread count to use: an explicit user choice, then DITTO_THREADS, then physical cores, and
+ * never more than the physical cores: a thread per hyper-thread (or more) is the thread trap itself,
+ * so a larger request is capped rather than obeyed.
+ */
 export function resolveThreads(requested?: number): number {
-    if (requested !== undefined && requested > 0) return Math.floor(requested);
+    const cores = physicalCores();
+    if (requested !== undefined && requested > 0) return Math.min(cores, Math.floor(requested));
     const env = Number(process.env.DITTO_THREADS);
-    if (Number.isFinite(env) && env > 0) return Math.floor(env);
-    return physicalCores();
+    if (Number.isFinite(env) && env >= 1) return Math.min(cores, Math.floor(env));
+    return cores;
 }
