@@ -1,5 +1,9 @@
 import type {Command} from "commander";
 import {registerModelsFixtureCommand} from "./commands/ModelsFixtureCommand.js";
+import {registerModelsInspectCommand} from "./commands/ModelsInspectCommand.js";
+import {registerModelsListCommand} from "./commands/ModelsListCommand.js";
+import {registerModelsPullCommand} from "./commands/ModelsPullCommand.js";
+import {registerDoctorCommand} from "./commands/DoctorCommand.js";
 import {registerRecipesCommand} from "./commands/RecipesCommand.js";
 import {registerExportCommand} from "./commands/ExportCommand.js";
 
@@ -10,6 +14,10 @@ import {registerExportCommand} from "./commands/ExportCommand.js";
 export function registerCommands(program: Command): void {
     const models = program.command("models").description("make, inspect, list and download models");
     registerModelsFixtureCommand(models);
+    registerModelsInspectCommand(models);
+    registerModelsListCommand(models);
+    registerModelsPullCommand(models);
+    registerDoctorCommand(program);
     registerRecipesCommand(program);
     registerExportCommand(program);
 }
