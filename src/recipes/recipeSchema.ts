@@ -125,7 +125,15 @@ export const recipeSchema = z.strictObject({
         turns: z.number().int().min(1).max(50).default(5),
         max_tokens: z.number().int().min(1).default(256),
         /** also answer with the base model, for the side-by-side report */
-        compare_base: z.boolean().default(true)
+        compare_base: z.boolean().default(true),
+        /** sampling temperature of the model under test while it answers */
+        answer_temperature: z.number().min(0).max(2).default(0.7),
+        /** longest judge output; the outputs are short JSON, so a hit means the judge failed */
+        judge_max_tokens: z.number().int().min(1).default(48),
+        /** extra attempts (new seed) when a judge sample returns nothing valid; then it is recorded as a failure */
+        judge_retries: z.number().int().min(0).max(10).default(2),
+        /** questions per held-out character when the eval set generates its own (own and partner, each) */
+        questions: z.number().int().min(1).max(20).default(3)
     }).prefault({})
 });
 

@@ -1,0 +1,102 @@
+import type {Character} from "../characters/characterSchema.js";
+import {Rng} from "../fixtures/Rng.js";
+import type {Recipe} from "../recipes/recipeSchema.js";
+import type {GenerationBackend} from "../runtime/GenerationBackend.js";
+import {JsonlStore} from "../runs/JsonlStore.js";
+import {evalQuestionSchema, type EvalQuestion} from "./evalQuestionSchema.js";
+import {languageName} from "./languageName.js";
+import {profileText} from "./profileText.js";
+
+export type GenerateEvalQuestionsOptions = {
+    /** held-out characters that need questions */
+    characters: Character[],
+    /** every character of the run: partners are drawn from the other held-out ones first, then from these */
+    all: Character[],
+    pool: GenerationBackend,
+    recipe: Recipe,
+    /** eval/questions.jsonl: resumable, a restart skips characters already done */
+    path: string,
+    signal?: AbortSignal
+};
+
+function questionsSchema(n: number) {
+    return {
+        type: "object",
+        properties: {questions: {type: "array", items: {type: "string"}, minItems: n, maxItems: n}},
+        required: ["questions"]
+    };
+}
+
+function prompt(a: Character, b: Character, n: number, maxChars: number): string {
+    return [
+        "Here are two characters.", "", "Character A:", profileText(a, maxChars / 2), "", "Character B:", profileText(b, maxChars / 2), "",
+        `Write ${n} questions that someone could ask ${a.label} in a conversation: questions that fit A's era, setting, occupation and knowledge, that A can answer but B could not.`,
+        `Casual, addressed to A as "you", in ${languageName(a.lang)}. Do not write A's name.`,
+        `Reply as JSON: {"questions": ["...", ...]}`
+    ].join("\n");
+}
+
+/** Fallback question from a "property: value" claim, so a silent model still yields a usable set (origin "template"). */
+function templateQuestions(owner: Character, provenance: "own" | "partner", n: number): string[] {
+    const out: string[] = [];
+    for (const claim of owner.claims) {
+        const [property, ...rest] = claim.split(":");
+        const value = rest.join(":").trim();
+        if (provenance === "own" && property?.trim()) out.push(`What can you tell me about your ${property.trim()}?`);
+        else if (value) out.push(`What can you tell me about ${value}?`);
+        if (out.length >= n) break;
+    }
+    if (out.length === 0) out.push(provenance === "own" ? "Tell me about your life and your work." : `What do you think of ${owner.description.replace(/[.]$/, "")}?`);
+    return out.slice(0, n);
+}
+
+/**
+ * Questions for held-out characters the pipeline wrote none for (method.md stage 2a): each held-out
+ * character A gets a partner B; the model writes questions A can answer but B cannot (A's own) and,
+ * the other way round, B's questions (partner questions A should refuse). Grammar-constrained JSON;
+ * after `generate.samples` attempts without a valid list, claim-based template questions stand in.
+ */
+export async function generateEvalQuestions(options: GenerateEvalQuestionsOptions): Promise<EvalQuestion[]> {
+    const {recipe, pool} = options;
+    const n = recipe.eval.questions;
+    const store = JsonlStore.open<EvalQuestion>(options.path, {parse: (v) => evalQuestionSchema.parse(v)});
+    const heldOutIds = new Set(options.characters.map((c) => c.id));
+    const sampling = recipe.generate.query_sampling;
+
+    const ask = async (a: Character, b: Character, seed: string): Promise<string[] | undefined> => {
+        for (let attempt = 0; attempt < recipe.generate.samples; attempt++) {
+            const res = await pool.generate({
+                messages: [{role: "user", content: prompt(a, b, n, recipe.characters.max_profile_chars)}],
+                jsonSchema: questionsSchema(n),
+                sampling: {temperature: sampling.temperature, topP: sampling.top_p, topK: sampling.top_k, repeatPenalty: sampling.repeat_penalty,
+                    maxTokens: sampling.max_tokens, seed: new Rng(`${seed}:${attempt}`).u32()},
+                signal: options.signal
+            });
+            if (res.finish !== "stop") continue;
+            try {
+                const qs = (JSON.parse(res.text) as {questions: string[]}).questions.map((q) => q.trim()).filter((q) => q.length > 3);
+                if (qs.length > 0) return qs;
+            } catch { /* truncated or empty: try again */ }
+        }
+        return undefined;
+    };
+
+    await Promise.all(options.characters.map(async (a) => {
+        const rng = new Rng(`eval-partner:${recipe.seed}:${a.id}`);
+        const others = options.characters.filter((c) => c.id !== a.id);
+        const b = others.length > 0 ? rng.pick(others) : rng.pick(options.all.filter((c) => c.id !== a.id && !heldOutIds.has(c.id)).concat(a));
+        // with a single character in the whole run there is nobody to borrow partner questions from
+        const jobs: [Character, Character, "own" | "partner"][] = b.id === a.id ? [[a, a, "own"]] : [[a, b, "own"], [b, a, "partner"]];
+        for (const [x, y, provenance] of jobs) {
+            const id = `evq-${a.id}-${provenance}`;
+            if (store.has(`${id}-0`) || options.signal?.aborted) continue;
+            const generated = x.id === y.id ? undefined : await ask(x, y, `${recipe.seed}:${id}`);
+            if (options.signal?.aborted) return; // an interrupted answer is not a failed one: no template stand-in
+            const origin = generated ? "model" : "template";
+            const qs = generated ?? templateQuestions(x, provenance, n);
+            qs.forEach((question, i) => store.append({id: `${id}-${i}`, asker: a.id, owner: x.id, provenance, lang: a.lang, question, origin}));
+        }
+    }));
+    store.sync();
+    return store.values();
+}

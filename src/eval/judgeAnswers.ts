@@ -1,0 +1,81 @@
+import {Rng} from "../fixtures/Rng.js";
+import type {Recipe} from "../recipes/recipeSchema.js";
+import type {GenerationBackend} from "../runtime/GenerationBackend.js";
+import type {JsonlStore} from "../runs/JsonlStore.js";
+import type {Answer} from "./answerSchema.js";
+import type {EvalSession, EvalTurn} from "./evalSessionSchema.js";
+import {judgePrompt} from "./judgePrompt.js";
+import {judgeKinds, type Judgement} from "./judgementSchema.js";
+
+export type JudgeAnswersOptions = {
+    sessions: EvalSession[],
+    answers: Answer[],
+    judge: GenerationBackend,
+    /** eval/judgements.jsonl: finished judgements are skipped on a restart */
+    store: JsonlStore<Judgement>,
+    recipe: Recipe,
+    signal?: AbortSignal,
+    onJudgement?: (j: Judgement) => void
+};
+
+/**
+ * Every answer gets `eval.samples` judgements from each of the three judges at `eval.temperature`.
+ * A sample whose output is truncated or not a valid value is retried with a new seed up to
+ * `eval.judge_retries` times, then stored with `ok: false`: the report counts it as a failure.
+ * Returns how many judgements were made now (finished ones from an earlier run are not redone).
+ */
+export async function judgeAnswers(options: JudgeAnswersOptions): Promise<{judged: number, skipped: number}> {
+    const {recipe, store} = options;
+    const turns = new Map<string, {session: EvalSession, turn: EvalTurn}>();
+    for (const session of options.sessions) for (const turn of session.turns) turns.set(turn.id, {session, turn});
+    let judged = 0, skipped = 0;
+    const jobs: Promise<void>[] = [];
+    for (const answer of options.answers) {
+        const t = turns.get(answer.turn);
+        if (!t) continue; // an answer to a turn no longer in the set
+        for (const kind of judgeKinds) for (let sample = 0; sample < recipe.eval.samples; sample++) {
+            const id = `${answer.id}/${kind}/${sample}`;
+            if (store.has(id)) { skipped++; continue; }
+            const req = judgePrompt(kind, t.session, t.turn, answer);
+            jobs.push((async () => {
+                let raw = "", error = "no output";
+                for (let attempt = 0; attempt <= recipe.eval.judge_retries; attempt++) {
+                    if (options.signal?.aborted) return;
+                    const res = await options.judge.generate({
+                        messages: req.messages, jsonSchema: req.schema, signal: options.signal,
+                        sampling: {temperature: recipe.eval.temperature, topP: 0.95, topK: 0, repeatPenalty: 1,
+                            maxTokens: recipe.eval.judge_max_tokens, seed: new Rng(`judge:${recipe.seed}:${id}:${attempt}`).u32()}
+                    });
+                    // an interrupted judgement is not a failed one: leave it for the resumed run
+                    if (res.finish === "abort") return;
+                    raw = res.text;
+                    let value: number | undefined;
+                    if (res.finish === "length") error = `output cut at ${recipe.eval.judge_max_tokens} tokens (eval.judge_max_tokens)`;
+                    else {
+                        try {
+                            value = req.read(JSON.parse(res.text));
+                            if (value === undefined) error = "output is not a valid judgement";
+                        } catch {
+                            error = "output is not JSON";
+                        }
+                    }
+                    if (value !== undefined) {
+                        record({id, answer: answer.id, variant: answer.variant, session: answer.session, turn: answer.turn, kind, sample,
+                            ok: true, value, attempts: attempt + 1, raw});
+                        return;
+                    }
+                }
+                record({id, answer: answer.id, variant: answer.variant, session: answer.session, turn: answer.turn, kind, sample,
+                    ok: false, value: null, attempts: recipe.eval.judge_retries + 1, raw, error});
+            })());
+        }
+    }
+    function record(j: Judgement) {
+        store.append(j);
+        judged++;
+        options.onJudgement?.(j);
+    }
+    await Promise.all(jobs);
+    store.sync();
+    return {judged, skipped};
+}
