@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "ditto_engine",
+      "sources": [
+        "native/src/CApi.cpp",
+        "native/src/Dequantize.cpp",
+        "native/src/Engine.cpp",
+        "native/src/Gemm.cpp",
+        "native/src/GgufFile.cpp",
+        "native/src/GradCheck.cpp",
+        "native/src/Model.cpp",
+        "native/src/ThreadPool.cpp",
+        "native/addon/AddonEngine.cpp",
+        "native/addon/addon.cpp"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wall", "-Wno-unused-function"],
+      "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17"}
+    }
+  ]
+}

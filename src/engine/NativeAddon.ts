@@ -1,0 +1,43 @@
+/**
+ * The raw interface of the compiled addon (build/Release/ditto_engine.node, from native/addon/).
+ * Types only: the single place that describes what the C++ side exposes to JavaScript.
+ */
+import type {ModelInfo, OptimizerSettings, StepResult} from "./TrainEngine.js";
+
+export type NativeOpenOptions = {
+    modelPath: string,
+    rank: number,
+    alpha: number,
+    dropout: number,
+    /** bit i set = loraTargets[i] adapted */
+    targets: number,
+    /** 0 = all online CPUs */
+    threads: number,
+    seed: number | bigint
+};
+
+export type NativeLoraPair = {layer: number, target: string, nIn: number, nOut: number, offsetA: number, offsetB: number};
+
+export type NativeState = {step: number, weights: Float32Array, m: Float32Array, v: Float32Array, rng: bigint};
+
+export interface NativeEngine {
+    info(): ModelInfo;
+    accumulate(batch: number, seqLen: number, tokens: Int32Array, targets: Int32Array, segments: Int32Array): Promise<StepResult>;
+    evaluate(batch: number, seqLen: number, tokens: Int32Array, targets: Int32Array, segments: Int32Array): Promise<StepResult>;
+    optimizerStep(settings: OptimizerSettings): Promise<{gradNorm: number}>;
+    logits(tokens: Int32Array): Promise<Float32Array>;
+    getState(): NativeState;
+    setState(state: NativeState): void;
+    /** accumulated, unscaled gradients (same layout as the weights); for tests */
+    gradients(): Float32Array;
+    pairs(): NativeLoraPair[];
+    close(): void;
+}
+
+export interface NativeAddon {
+    openEngine(options: NativeOpenOptions): Promise<NativeEngine>;
+    /** every op's backward vs central finite differences in double precision */
+    selftestGradcheck(): {worst: number, report: string};
+    /** matrix micro-kernel picked for this CPU: "avx2-fma" or "scalar" */
+    gemmKernel(): string;
+}

@@ -1,0 +1,43 @@
+import {availableParallelism} from "node:os";
+import {EngineError} from "./errors/EngineError.js";
+import {loadNativeAddon} from "./loadNativeAddon.js";
+import {NativeTrainEngine} from "./NativeTrainEngine.js";
+import {targetMask} from "./targetMask.js";
+import {loraTargets} from "./TrainEngine.js";
+import type {EngineOpenOptions} from "./TrainEngine.js";
+
+/**
+ * Opens the native LoRA engine on a GGUF base model: loads and dequantizes the weights (off the
+ * event loop), initialises LoRA A (seeded) and B = 0. Rejects with an EngineError naming an
+ * unsupported architecture or tensor type, a missing file, or a bad option.
+ * Defaults: threads = os.availableParallelism(), device "auto" (= CPU until the CUDA engine lands).
+ */
+export async function openEngine(options: EngineOpenOptions): Promise<NativeTrainEngine> {
+    const device = options.device ?? "auto";
+    if (device === "cuda")
+        throw new EngineError("device", "device \"cuda\" is not available: this build has only the CPU engine", {hint: "use --device cpu or auto"});
+    const {lora} = options;
+    for (const t of lora.targets)
+        if (!loraTargets.includes(t))
+            throw new EngineError("open", `unknown LoRA target "${String(t)}"`, {hint: `use some of ${loraTargets.join(", ")}`});
+    if (!Number.isInteger(lora.rank) || lora.rank <= 0)
+        throw new EngineError("open", `LoRA rank must be a positive integer, got ${lora.rank}`, {hint: "e.g. --rank 16"});
+    const addon = loadNativeAddon();
+    try {
+        const native = await addon.openEngine({
+            modelPath: options.modelPath,
+            rank: lora.rank,
+            alpha: lora.alpha,
+            dropout: lora.dropout,
+            targets: targetMask(lora.targets),
+            threads: options.threads ?? availableParallelism(),
+            seed: options.seed
+        });
+        return new NativeTrainEngine(native);
+    } catch (error) {
+        throw new EngineError("open", error instanceof Error ? error.message : String(error), {
+            cause: error,
+            hint: "check the model path, and that it is a llama/qwen2/qwen3 GGUF with F32, F16, BF16, Q8_0, Q4_K or Q6_K weights"
+        });
+    }
+}
