@@ -1,0 +1,88 @@
+import {after, before, test} from "node:test";
+import assert from "node:assert/strict";
+import {resolveChatWrapper, type Llama, type LlamaModel} from "node-llama-cpp";
+import {GenerationPool} from "../../src/runtime/GenerationPool.js";
+import {loadModel} from "../../src/runtime/loadModel.js";
+import {openLlama} from "../../src/runtime/openLlama.js";
+import {fixtureModel} from "../helpers/fixtureModel.js";
+
+let llama: Llama;
+const models: LlamaModel[] = [];
+before(async () => { llama = await openLlama("cpu"); });
+after(async () => { for (const m of models) await m.dispose(); });
+
+async function load(arch: "qwen2" | "qwen3" | "llama"): Promise<LlamaModel> {
+    const model = await loadModel(llama, fixtureModel(arch, "f16"));
+    models.push(model);
+    return model;
+}
+
+const greedy = {temperature: 0, maxTokens: 8, seed: 1};
+
+// The fixtures carry ChatML (qwen2, llama) and Qwen3's own template (qwen3); node-llama-cpp must pick
+// the matching wrapper from the file, and generation must go through it.
+for (const [arch, wrapperName] of [["qwen2", "ChatML"], ["llama", "ChatML"], ["qwen3", "Qwen"]] as const) {
+    test(`${arch} fixture loads and chats under its own template (${wrapperName})`, async () => {
+        const model = await load(arch);
+        const wrapper = resolveChatWrapper(model);
+        assert.equal(wrapper.wrapperName, wrapperName);
+        const rendered = wrapper.generateContextState({chatHistory: [{type: "user", text: "hello"}, {type: "model", response: []}]})
+            .contextText.toString();
+        assert.match(rendered, /<\|im_start\|>user\nhello<\|im_end\|>/);
+        const pool = await GenerationPool.create(llama, model, {parallel: 2, contextSize: 512, threads: 2});
+        try {
+            const res = await pool.generate({messages: [{role: "system", content: "You are Ada."}, {role: "user", content: "Who are you?"}], sampling: greedy});
+            assert.ok(res.finish === "stop" || res.finish === "length");
+            assert.ok(res.tokens <= greedy.maxTokens);
+            assert.equal(typeof res.text, "string");
+        } finally {
+            await pool.dispose();
+        }
+    });
+}
+
+test("JSON-schema generation returns parseable JSON that fits the schema", async () => {
+    const model = models[0] ?? await load("qwen2");
+    const pool = await GenerationPool.create(llama, model, {parallel: 2, contextSize: 1024, threads: 2});
+    try {
+        const schema = {
+            type: "object",
+            properties: {mood: {enum: ["calm", "angry", "sad"]}, inCharacter: {type: "boolean"}},
+            required: ["mood", "inCharacter"]
+        };
+        for (const seed of [1, 2]) {
+            const res = await pool.generate({messages: [{role: "user", content: "Rate the reply as JSON."}], jsonSchema: schema,
+                sampling: {temperature: 0.8, seed, maxTokens: 64}});
+            const parsed = JSON.parse(res.text) as {mood: string, inCharacter: boolean};
+            assert.ok(["calm", "angry", "sad"].includes(parsed.mood), res.text);
+            assert.equal(typeof parsed.inCharacter, "boolean");
+        }
+    } finally {
+        await pool.dispose();
+    }
+});
+
+test("the pool runs more requests than it has sequences, never more than `parallel` at once", async () => {
+    const model = models[0] ?? await load("qwen2");
+    const pool = await GenerationPool.create(llama, model, {parallel: 2, contextSize: 256, threads: 2});
+    try {
+        let inFlight = 0, most = 0;
+        const used = new Set<number>();
+        const results = await Promise.all(Array.from({length: 7}, (_, i) => pool.lease(async (seq) => {
+            inFlight++;
+            most = Math.max(most, inFlight);
+            used.add(seq.index);
+            try {
+                return await seq.generate({messages: [{role: "user", content: `request ${i}`}], sampling: {...greedy, maxTokens: 4}});
+            } finally {
+                inFlight--;
+            }
+        })));
+        assert.equal(results.length, 7);
+        assert.equal(most, 2);
+        assert.deepEqual([...used].sort(), [0, 1]);
+        assert.equal(pool.generatedTokens, results.reduce((a, r) => a + r.tokens, 0));
+    } finally {
+        await pool.dispose();
+    }
+});
