@@ -1,0 +1,43 @@
+import {createHash} from "node:crypto";
+import {readFileSync} from "node:fs";
+import {Rng} from "../fixtures/Rng.js";
+import type {ChatTokenizer} from "./ChatTokenizer.js";
+import {packSequences, PackedRow, PackStats} from "./packSequences.js";
+import {readDataset} from "./readDataset.js";
+import {splitHeldOut} from "./splitHeldOut.js";
+
+export type TrainingData = {
+    train: PackedRow[],
+    heldOut: PackedRow[],
+    trainStats: PackStats,
+    heldOutStats: PackStats,
+    sessions: number,
+    /** assistant turns whose edge token merged with template text (mask placed by common prefix) */
+    boundaryMerges: number,
+    /** sha256 of dataset.jsonl, so a resumed run can refuse a changed data set */
+    datasetSha256: string
+};
+
+/**
+ * dataset.jsonl -> packed rows: tokenize every session with the model's chat template and loss
+ * mask, hold out a seeded share for eval loss, shuffle the rest (seeded) and pack into seqLen rows.
+ * Everything is a pure function of the file, tokenizer, seqLen, evalFraction and seed, so a
+ * resumed run rebuilds exactly the same rows.
+ */
+export function prepareTrainingData(o: {dataPath: string, seqLen: number, evalFraction: number, seed: number}, tokenizer: ChatTokenizer): TrainingData {
+    const examples = readDataset(o.dataPath);
+    const datasetSha256 = createHash("sha256").update(readFileSync(o.dataPath)).digest("hex");
+    let boundaryMerges = 0;
+    const encoded = examples.map((e) => {
+        const enc = tokenizer.encode(e.messages);
+        boundaryMerges += enc.boundaryMerges;
+        return enc;
+    });
+    const {train, heldOut} = splitHeldOut(encoded, o.evalFraction, o.seed);
+    new Rng(`${o.seed}:pack`).shuffle(train);
+    const pad = tokenizer.endOfTurn; // any real token id; padding has no target and no segment
+    const packedTrain = packSequences(train, o.seqLen, pad);
+    const packedHeld = packSequences(heldOut, o.seqLen, pad);
+    return {train: packedTrain.rows, heldOut: packedHeld.rows, trainStats: packedTrain.stats, heldOutStats: packedHeld.stats,
+        sessions: examples.length, boundaryMerges, datasetSha256};
+}
