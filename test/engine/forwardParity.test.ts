@@ -4,6 +4,7 @@
 // logits up to a per-position constant.
 import {test} from "node:test";
 import assert from "node:assert/strict";
+import type {ControlledEvaluateInputItem, Token} from "node-llama-cpp";
 import {openLlama} from "../../src/runtime/openLlama.js";
 import {openEngine} from "../../src/engine/openEngine.js";
 import {fixtureModel} from "../helpers/fixtureModel.js";
@@ -19,7 +20,8 @@ async function llamaLogProbs(path: string): Promise<Float64Array[]> {
         experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32"});
     try {
         const sequence = context.getSequence();
-        const out = await sequence.controlledEvaluate(tokens.map((t) => [t, {generateNext: {probabilities: true}}] as [number, {generateNext: {probabilities: true}}]));
+        const input: ControlledEvaluateInputItem[] = tokens.map((t) => [t as Token, {generateNext: {probabilities: true}}]);
+        const out = await sequence.controlledEvaluate(input);
         return out.map((item, i) => {
             const probs = item?.next?.probabilities;
             assert.ok(probs, `no probabilities from llama.cpp at position ${i}`);
