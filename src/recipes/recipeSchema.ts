@@ -99,7 +99,7 @@ export const recipeSchema = z.strictObject({
             lr: z.number().gt(0).max(1).default(2e-4),
             /** fraction of steps spent warming up */
             warmup: z.number().min(0).max(1).default(0.03),
-            schedule: z.enum(["cosine", "linear", "constant"]).default("cosine"),
+            schedule: z.enum(["cosine", "constant"]).default("cosine"),
             /** the schedule's floor as a fraction of lr */
             min_lr_ratio: z.number().min(0).max(1).default(0.1),
             weight_decay: z.number().min(0).default(0),
@@ -111,7 +111,7 @@ export const recipeSchema = z.strictObject({
             grad_accum: z.number().int().min(1).default(4),
             pack: z.boolean().default(true)
         }).prefault({}),
-        epochs: z.number().gt(0).default(3),
+        epochs: z.number().int().min(1).default(3),
         max_steps: z.number().int().min(1).optional(),
         eval_fraction: z.number().min(0).lt(1).default(0.05),
         save_every: z.number().int().min(1).default(50),
