@@ -1,4 +1,4 @@
-import {LlamaChat, type ChatHistoryItem, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {LlamaChat, TokenBias, type ChatHistoryItem, type Token, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
 import type {GenerationBackend} from "./GenerationBackend.js";
 import {defaultSampling, type ChatMessage, type GenerateRequest, type GenerateResult} from "./generationTypes.js";
@@ -89,7 +89,8 @@ export class GenerationPool implements GenerationBackend {
                         stopOnAbortSignal: true,
                         onTextChunk: req.onText,
                         onToken: (t) => { tokens += t.length; },
-                        budgets: thinking ? undefined : {thoughtTokens: 0}
+                        budgets: thinking ? undefined : {thoughtTokens: 0},
+                        tokenBias: req.bannedTokens && req.bannedTokens.length > 0 ? banned(model, req.bannedTokens) : undefined
                     });
                     pool!.generatedTokens += tokens;
                     const reason = res.metadata.stopReason;
@@ -131,6 +132,12 @@ export class GenerationPool implements GenerationBackend {
     public async dispose(): Promise<void> {
         await this.context.dispose();
     }
+}
+
+function banned(model: LlamaModel, tokens: readonly number[]): TokenBias {
+    const bias = new TokenBias(model.tokenizer);
+    bias.set(tokens as Token[], "never");
+    return bias;
 }
 
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {

@@ -20,6 +20,8 @@ export type GenerateRequest = {
     sampling?: Partial<Sampling>,
     /** constrain the output to this JSON schema (llama.cpp grammar): the text always parses */
     jsonSchema?: object,
+    /** token ids never to generate; a benchmark bans the end-of-generation tokens to get full-length answers */
+    bannedTokens?: readonly number[],
     signal?: AbortSignal,
     /** streamed text as it is generated */
     onText?: (chunk: string) => void

@@ -1,6 +1,6 @@
 import {after, before, test} from "node:test";
 import assert from "node:assert/strict";
-import {resolveChatWrapper, type Llama, type LlamaModel} from "node-llama-cpp";
+import {resolveChatWrapper, type Llama, type LlamaModel, type Token} from "node-llama-cpp";
 import {GenerationPool} from "../../src/runtime/GenerationPool.js";
 import {loadModel} from "../../src/runtime/loadModel.js";
 import {openLlama} from "../../src/runtime/openLlama.js";
@@ -82,6 +82,24 @@ test("the pool runs more requests than it has sequences, never more than `parall
         assert.equal(most, 2);
         assert.deepEqual([...used].sort(), [0, 1]);
         assert.equal(pool.generatedTokens, results.reduce((a, r) => a + r.tokens, 0));
+    } finally {
+        await pool.dispose();
+    }
+});
+
+test("banned tokens are never generated: with the end-of-generation tokens banned, every answer runs to maxTokens", async () => {
+    const model = models[0] ?? await load("qwen2");
+    // every end-of-generation token of the vocabulary (Qwen's has several besides <|im_end|>)
+    const eog = Array.from({length: 151936}, (_, id) => id as Token).filter((t) => model.isEogToken(t));
+    assert.ok(eog.length > 0);
+    const pool = await GenerationPool.create(llama, model, {parallel: 2, contextSize: 256, threads: 2});
+    try {
+        const results = await Promise.all([1, 2].map((seed) => pool.generate({messages: [{role: "user", content: "hi"}],
+            bannedTokens: eog, sampling: {temperature: 1, seed, maxTokens: 6}})));
+        for (const r of results) {
+            assert.equal(r.finish, "length");
+            assert.equal(r.tokens, 6);
+        }
     } finally {
         await pool.dispose();
     }
