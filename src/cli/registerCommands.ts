@@ -6,6 +6,10 @@ import {registerModelsPullCommand} from "./commands/ModelsPullCommand.js";
 import {registerDoctorCommand} from "./commands/DoctorCommand.js";
 import {registerRecipesCommand} from "./commands/RecipesCommand.js";
 import {registerExportCommand} from "./commands/ExportCommand.js";
+import {registerFinetuneCommand} from "./commands/FinetuneCommand.js";
+import {registerAdapterCheckCommand} from "./commands/AdapterCheckCommand.js";
+import {registerAdapterMergeCommand} from "./commands/AdapterMergeCommand.js";
+import {registerAdapterExportPeftCommand} from "./commands/AdapterExportPeftCommand.js";
 
 /**
  * Every CLI command, one file each under cli/commands/. Each handler calls a library function;
@@ -20,4 +24,9 @@ export function registerCommands(program: Command): void {
     registerDoctorCommand(program);
     registerRecipesCommand(program);
     registerExportCommand(program);
+    registerFinetuneCommand(program);
+    const adapter = program.command("adapter").description("check, merge and export LoRA adapters");
+    registerAdapterCheckCommand(adapter);
+    registerAdapterMergeCommand(adapter);
+    registerAdapterExportPeftCommand(adapter);
 }

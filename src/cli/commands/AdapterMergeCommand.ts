@@ -1,0 +1,21 @@
+import {Option, type Command} from "commander";
+import {DittoError} from "../../errors/DittoError.js";
+import {mergeAdapter} from "../../adapter/mergeAdapter.js";
+
+export function registerAdapterMergeCommand(adapter: Command): void {
+    adapter.command("merge")
+        .description("fold a LoRA adapter into the model's weights and write a new GGUF (no adapter needed at run time)")
+        .requiredOption("--model <file>", "base model GGUF (F32, F16, BF16 or Q8_0 weights in the adapted tensors)")
+        .requiredOption("--adapter <file>", "LoRA adapter GGUF")
+        .requiredOption("--out <file>", "merged GGUF to write")
+        .addOption(new Option("--type <type>", "type of the merged tensors: auto keeps F32 as F32 and writes the rest F16").choices(["auto", "f32", "f16"]).default("auto"))
+        .option("--scale <x>", "adapter strength, as `scale` at inference", "1")
+        .addHelpText("after", "\nExample:\n  ditto adapter merge --model models/tiny-qwen2.gguf --adapter runs/demo/train/adapter.gguf --out models/tiny-qwen2-demo.gguf")
+        .action((opts: {model: string, adapter: string, out: string, type: "auto" | "f32" | "f16", scale: string}) => {
+            const scale = Number(opts.scale);
+            if (!Number.isFinite(scale)) throw new DittoError(`--scale ${opts.scale} is not a number`, {hint: "e.g. --scale 1", code: "CLI_OPTION"});
+            const started = Date.now();
+            const res = mergeAdapter({modelPath: opts.model, adapterPath: opts.adapter, out: opts.out, type: opts.type, scale});
+            console.log(`wrote ${opts.out}: ${res.merged} tensors merged, ${res.copied} copied, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        });
+}
