@@ -20,12 +20,18 @@ export function registerModelsPullCommand(models: Command): void {
             const started = Date.now();
             let barTotal = -1;
             let startBytes = -1;
+            let lastStep = -1;
             try {
                 const res = await pullModel(ref, {
                     outDir: opts.out, sha256: opts.sha256, offline,
                     onNotice: (m) => { bar?.stop(); barTotal = -1; console.error(m); },
                     onProgress: (got, total) => {
-                        if (!bar) return;
+                        if (!bar) {
+                            // in a log: one line per 10%, not a redrawn bar
+                            const step = total ? Math.floor((got / total) * 10) : -1;
+                            if (step > lastStep) { lastStep = step; console.error(`${step * 10}% (${formatBytes(got)} of ${formatBytes(total!)})`); }
+                            return;
+                        }
                         if (startBytes < 0) startBytes = got;
                         const payload = {got: formatBytes(got), size: total === null ? "?" : formatBytes(total),
                             speed: `${formatBytes((got - startBytes) / Math.max(0.001, (Date.now() - started) / 1000))}/s`};
