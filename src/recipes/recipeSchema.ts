@@ -66,7 +66,11 @@ export const recipeSchema = z.strictObject({
         /** held-out characters for evaluation, never trained on */
         held_out: z.number().int().min(0).default(2),
         /** longest profile text given to the model, in characters */
-        max_profile_chars: z.number().int().min(200).default(6000)
+        max_profile_chars: z.number().int().min(200).default(6000),
+        /** elicit: names asked for per listing call (the model lists, then writes each profile) */
+        elicit_batch: z.number().int().min(1).max(100).default(20),
+        /** elicit: most listing calls per language before settling for fewer characters than count */
+        elicit_rounds: z.number().int().min(1).max(100).default(8)
     }).prefault({}),
     generate: z.strictObject({
         queries_per_pair: z.number().int().min(1).max(20).default(3),
@@ -77,6 +81,8 @@ export const recipeSchema = z.strictObject({
         turns_per_session: z.number().int().min(1).max(50).default(5),
         /** keep the profile in the training system prompt (off: the model must recall it) */
         profile_in_system: z.boolean().default(false),
+        /** longest simulated question, in characters (a grammar limit, so a sample never runs on) */
+        question_max_chars: z.number().int().min(8).max(2000).default(200),
         /** folder with prompt template overrides, relative to the recipe */
         prompts: z.string().optional(),
         query_sampling: samplingSchema.prefault({temperature: 0.9, top_p: 0.95, max_tokens: 256}),
