@@ -47,9 +47,12 @@ export async function answerEvalSet(options: AnswerEvalSetOptions): Promise<void
                     sampling: {temperature: recipe.eval.answer_temperature, topP: s.top_p, topK: s.top_k, repeatPenalty: s.repeat_penalty,
                         maxTokens: recipe.eval.max_tokens, seed: new Rng(`answer:${recipe.seed}:${ids[i]}`).u32()},
                     signal: options.signal
+                }).catch((err: unknown) => {
+                    if (options.signal?.aborted) return undefined;
+                    throw err;
                 });
                 // an interrupted answer is not stored: the resumed run answers the turn again
-                if (res.finish === "abort") return;
+                if (!res || res.finish === "abort") return;
                 const answer: Answer = {id: ids[i]!, variant, session: session.id, turn: turn.id, index: i, question: turn.question,
                     answer: res.text.trim(), finish: res.finish, tokens: res.tokens};
                 store.append(answer);

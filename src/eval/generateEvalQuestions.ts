@@ -71,8 +71,11 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
                 sampling: {temperature: sampling.temperature, topP: sampling.top_p, topK: sampling.top_k, repeatPenalty: sampling.repeat_penalty,
                     maxTokens: sampling.max_tokens, seed: new Rng(`${seed}:${attempt}`).u32()},
                 signal: options.signal
+            }).catch((err: unknown) => {
+                if (options.signal?.aborted) return undefined;
+                throw err;
             });
-            if (res.finish !== "stop") continue;
+            if (!res || res.finish !== "stop") continue;
             try {
                 const qs = (JSON.parse(res.text) as {questions: string[]}).questions.map((q) => q.trim()).filter((q) => q.length > 3);
                 if (qs.length > 0) return qs;
@@ -97,6 +100,7 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
             qs.forEach((question, i) => store.append({id: `${id}-${i}`, asker: a.id, owner: x.id, provenance, lang: a.lang, question, origin}));
         }
     }));
-    store.sync();
+    if (options.signal?.aborted) store.sync();
+    else store.finalize();
     return store.values();
 }

@@ -45,9 +45,12 @@ export async function judgeAnswers(options: JudgeAnswersOptions): Promise<{judge
                         messages: req.messages, jsonSchema: req.schema, signal: options.signal,
                         sampling: {temperature: recipe.eval.temperature, topP: 0.95, topK: 0, repeatPenalty: 1,
                             maxTokens: recipe.eval.judge_max_tokens, seed: new Rng(`judge:${recipe.seed}:${id}:${attempt}`).u32()}
+                    }).catch((err: unknown) => {
+                        if (options.signal?.aborted) return undefined;
+                        throw err;
                     });
                     // an interrupted judgement is not a failed one: leave it for the resumed run
-                    if (res.finish === "abort") return;
+                    if (!res || res.finish === "abort") return;
                     raw = res.text;
                     let value: number | undefined;
                     if (res.finish === "length") error = `output cut at ${recipe.eval.judge_max_tokens} tokens (eval.judge_max_tokens)`;
