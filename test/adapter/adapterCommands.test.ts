@@ -1,0 +1,40 @@
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {existsSync, mkdtempSync} from "node:fs";
+import {join} from "node:path";
+import {tmpdir} from "node:os";
+import {writeAdapterGguf} from "../../src/adapter/writeAdapterGguf.js";
+import {readGgufHeader} from "../../src/gguf/readGgufHeader.js";
+import {fixtureModel} from "../helpers/fixtureModel.js";
+import {ditto} from "../train/ditto.js";
+import {randomPairs} from "./randomPairs.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ditto-adapter-cli-"));
+const model = fixtureModel("qwen2", "f16");
+const adapter = join(dir, "adapter.gguf");
+writeAdapterGguf(randomPairs("qwen2", 4, {targets: ["q", "v", "down"]}), {arch: "qwen2", alpha: 8}, adapter);
+
+test("ditto adapter check: ok for a fitting adapter, a named problem and a fix for a wrong one", async () => {
+    const ok = await ditto(["adapter", "check", "--model", model, "--adapter", adapter]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /qwen2 LoRA, rank 4, alpha 8, 6 matrices in 2 layers \(attn_q, attn_v, ffn_down\)/);
+    const llama = await ditto(["adapter", "check", "--model", fixtureModel("llama", "f16"), "--adapter", adapter]);
+    assert.equal(llama.code, 1);
+    assert.match(llama.stderr, /error: .*adapter\.gguf: was trained for architecture qwen2, but .* is llama/);
+    assert.match(llama.stderr, /^ {2}fix: /m);
+});
+
+test("ditto adapter merge and export-peft write their outputs", async () => {
+    const merged = join(dir, "merged.gguf");
+    const r = await ditto(["adapter", "merge", "--model", model, "--adapter", adapter, "--out", merged]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /6 tensors merged/);
+    assert.equal(readGgufHeader(merged).tensors.find((t) => t.name === "blk.0.attn_q.weight")!.type, 1, "F16 base stays F16 with --type auto");
+    const peft = join(dir, "peft");
+    const e = await ditto(["adapter", "export-peft", "--model", model, "--adapter", adapter, "--out", peft, "--base-model", "Qwen/Qwen2.5-0.5B-Instruct"]);
+    assert.equal(e.code, 0, e.stderr);
+    assert.ok(existsSync(join(peft, "adapter_model.safetensors")) && existsSync(join(peft, "adapter_config.json")));
+    const bad = await ditto(["adapter", "merge", "--model", model, "--adapter", model, "--out", join(dir, "x.gguf")]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /is a model \(general\.type=model\), not a LoRA adapter/);
+});
