@@ -6,10 +6,17 @@ import {registerModelsPullCommand} from "./commands/ModelsPullCommand.js";
 import {registerDoctorCommand} from "./commands/DoctorCommand.js";
 import {registerRecipesCommand} from "./commands/RecipesCommand.js";
 import {registerExportCommand} from "./commands/ExportCommand.js";
+import {registerTrainCommand} from "./commands/TrainCommand.js";
 import {registerFinetuneCommand} from "./commands/FinetuneCommand.js";
 import {registerAdapterCheckCommand} from "./commands/AdapterCheckCommand.js";
 import {registerAdapterMergeCommand} from "./commands/AdapterMergeCommand.js";
 import {registerAdapterExportPeftCommand} from "./commands/AdapterExportPeftCommand.js";
+import {registerGenerateCommand} from "./commands/GenerateCommand.js";
+import {registerCharactersValidateCommand} from "./commands/CharactersValidateCommand.js";
+import {registerCharactersImportCommand} from "./commands/CharactersImportCommand.js";
+import {registerCharactersElicitCommand} from "./commands/CharactersElicitCommand.js";
+import {registerDatasetExportCommand} from "./commands/DatasetExportCommand.js";
+import {registerDatasetStatsCommand} from "./commands/DatasetStatsCommand.js";
 
 /**
  * Every CLI command, one file each under cli/commands/. Each handler calls a library function;
@@ -24,9 +31,18 @@ export function registerCommands(program: Command): void {
     registerDoctorCommand(program);
     registerRecipesCommand(program);
     registerExportCommand(program);
+    registerTrainCommand(program);
     registerFinetuneCommand(program);
     const adapter = program.command("adapter").description("check, merge and export LoRA adapters");
     registerAdapterCheckCommand(adapter);
     registerAdapterMergeCommand(adapter);
     registerAdapterExportPeftCommand(adapter);
+    const characters = program.command("characters").description("validate, import and elicit character profiles");
+    registerCharactersValidateCommand(characters);
+    registerCharactersImportCommand(characters);
+    registerCharactersElicitCommand(characters);
+    registerGenerateCommand(program);
+    const dataset = program.command("dataset").description("export a run's data set and show its statistics");
+    registerDatasetExportCommand(dataset);
+    registerDatasetStatsCommand(dataset);
 }

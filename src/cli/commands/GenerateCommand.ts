@@ -1,0 +1,35 @@
+import type {Command} from "commander";
+import {generateDataset} from "../../generate/generateDataset.js";
+import {selectStages} from "../../generate/selectStages.js";
+import {StageProgressBars} from "../../generate/StageProgressBars.js";
+import {loadRecipe} from "../../recipes/loadRecipe.js";
+import {stageNames} from "../../runs/stageNames.js";
+import {gpuChoices, type GpuChoice} from "../../runtime/openLlama.js";
+
+export function registerGenerateCommand(program: Command): void {
+    program.command("generate")
+        .description("make a role-play data set with the generator model (Ditto stages 1-3) into a run folder; resumes where it stopped")
+        .requiredOption("--recipe <name|file>", "recipe name (recipes/) or YAML file")
+        .requiredOption("--run <dir>", "run folder (e.g. runs/first)")
+        .argument("[overrides...]", "recipe overrides key.path=value (e.g. generate.parallel=16)")
+        .option("--from <stage>", `first stage to run (${stageNames.join(", ")})`)
+        .option("--until <stage>", "last stage to run")
+        .option("--gpu <gpu>", `llama.cpp backend: ${gpuChoices.join(", ")} (default: the recipe's runtime.gpu)`)
+        .option("--quiet", "no progress output")
+        .addHelpText("after", "\nExample:\n  ditto generate --recipe tiny --run runs/tiny generate.turns_per_session=4")
+        .action(async (overrides: string[], opts: {recipe: string, run: string, from?: string, until?: string, gpu?: string, quiet?: boolean}) => {
+            const {recipe, file, dir} = loadRecipe(opts.recipe, overrides);
+            const bars = new StageProgressBars(opts.quiet);
+            try {
+                const res = await generateDataset({
+                    recipe, recipeDir: dir, recipeFile: file, runDir: opts.run, stages: selectStages(opts),
+                    gpu: opts.gpu as GpuChoice | undefined, onProgress: bars.onProgress,
+                    onWarning: (m) => { if (!opts.quiet) process.stderr.write(`warning: ${m}\n`); }
+                });
+                const d = res.manifest.stages.dataset;
+                if (!opts.quiet) console.log(d.status === "done" ? `wrote ${res.files.dataset} (${d.count} sessions; ${d.rejected ?? 0} turns dropped, see rejected.jsonl)` : `stages done in ${res.runDir}`);
+            } finally {
+                bars.stop();
+            }
+        });
+}
