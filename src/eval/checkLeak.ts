@@ -11,13 +11,14 @@ function escape(s: string) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
  * Held-out characters must never reach training: a held-out id in a record's character field, or
  * its label in any message of `dataset.jsonl` or `sessions.jsonl` (its own session, or its
  * questions asked as partner questions of a training character), makes the evaluation measure
- * memorisation, so it is an error. Labels shorter than 3 characters are only matched by id
- * (too many false hits).
+ * memorisation, so it is an error. Labels shorter than 3 characters (2 in CJK scripts) are only
+ * matched by id (too many false hits).
  */
 export function findLeaks(runDir: string, heldOut: readonly Character[]): Leak[] {
     const ids = new Map(heldOut.map((c) => [c.id, c]));
-    const labels = heldOut.filter((c) => c.label.length >= 3).map((c) => ({
-        c, re: /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(c.label)
+    const cjk = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+    const labels = heldOut.filter((c) => c.label.length >= (cjk.test(c.label) ? 2 : 3)).map((c) => ({
+        c, re: cjk.test(c.label)
             ? new RegExp(escape(c.label), "u") // no word boundaries in CJK text
             : new RegExp(`(?<![\\p{L}\\p{N}])${escape(c.label)}(?![\\p{L}\\p{N}])`, "u")
     }));
