@@ -54,14 +54,6 @@ class Retryable extends Error {}
  * so FILE never exists half-written. The only network code in ditto (test/models/noNetwork.test.ts).
  */
 export async function pullModel(ref: string, options: PullOptions = {}): Promise<PullResult> {
-    const blockedBy = offlineSetting(options.offline);
-    if (blockedBy)
-        throw new DittoError(`cannot download "${ref}": network use is off (${blockedBy === "--offline" ? "--offline was given" : `DITTO_OFFLINE=${process.env.DITTO_OFFLINE} is set`})`, {
-            hint: blockedBy === "--offline"
-                ? "drop --offline to download, or pull on a connected machine and copy the models folder here"
-                : "unset DITTO_OFFLINE to download, or pull on a connected machine and copy the models folder here",
-            code: "OFFLINE"});
-
     const source = resolvePullSource(ref, {sha256: options.sha256});
     const dir = options.outDir ?? modelsDir();
     try {
@@ -74,6 +66,14 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
     const partial = dest + ".partial";
     if (existsSync(dest))
         return {path: dest, bytes: statSync(dest).size, sha256: null, checksumFrom: null, resumedFrom: 0, alreadyPresent: true};
+    // checked after the early return: a file that is already here needs no network, offline or not
+    const blockedBy = offlineSetting(options.offline);
+    if (blockedBy)
+        throw new DittoError(`cannot download "${ref}": network use is off (${blockedBy === "--offline" ? "--offline was given" : `DITTO_OFFLINE=${process.env.DITTO_OFFLINE} is set`})`, {
+            hint: blockedBy === "--offline"
+                ? "drop --offline to download, or pull on a connected machine and copy the models folder here"
+                : "unset DITTO_OFFLINE to download, or pull on a connected machine and copy the models folder here",
+            code: "OFFLINE"});
 
     let expectedSha = source.sha256;
     let checksumFrom: PullResult["checksumFrom"] = source.sha256 === null ? null : options.sha256 ? "--sha256" : "catalogue";

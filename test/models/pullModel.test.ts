@@ -164,6 +164,10 @@ test("--offline and DITTO_OFFLINE=1 refuse before any network use, naming the se
     await assert.rejects(pullModel("hf:owner/repo/model.gguf", {outDir: fresh()}),
         (err: DittoError) => err.code === "OFFLINE" && err.message.includes("DITTO_OFFLINE=1") && /unset DITTO_OFFLINE/.test(err.hint!));
     assert.equal(seen.length, 0);
+    // a file that is already there needs no network: offline, pull just reports it
+    const out = fresh();
+    writeFileSync(join(out, "model.gguf"), body);
+    assert.equal((await pullModel("hf:owner/repo/model.gguf", {outDir: out, offline: true})).alreadyPresent, true);
 });
 
 test("404 and 401 are clear errors; a gated model asks for HF_TOKEN", async () => {
