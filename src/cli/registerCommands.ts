@@ -17,6 +17,7 @@ import {registerCharactersImportCommand} from "./commands/CharactersImportComman
 import {registerCharactersElicitCommand} from "./commands/CharactersElicitCommand.js";
 import {registerDatasetExportCommand} from "./commands/DatasetExportCommand.js";
 import {registerDatasetStatsCommand} from "./commands/DatasetStatsCommand.js";
+import {registerEvalCommand} from "./commands/EvalCommand.js";
 
 /**
  * Every CLI command, one file each under cli/commands/. Each handler calls a library function;
@@ -45,4 +46,5 @@ export function registerCommands(program: Command): void {
     const dataset = program.command("dataset").description("export a run's data set and show its statistics");
     registerDatasetExportCommand(dataset);
     registerDatasetStatsCommand(dataset);
+    registerEvalCommand(program);
 }
