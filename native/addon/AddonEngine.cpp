@@ -314,6 +314,7 @@ Napi::Value openEngine(const Napi::CallbackInfo& info) {
     opts.dropout = (float)numberField(o, "dropout");
     opts.targets = (uint32_t)numberField(o, "targets");
     opts.threads = (int)numberField(o, "threads");
+    opts.activation_budget_mb = numberField(o, "activationMemoryMb");
     Napi::Value seed = o.Get("seed");
     if (seed.IsBigInt()) {
         bool lossless;

@@ -35,6 +35,8 @@ typedef struct {
     uint32_t targets;      /* DITTO_TARGET_* bits */
     int threads;           /* <= 0: all online CPUs */
     uint64_t seed;         /* LoRA A init and dropout masks */
+    double activation_budget_mb; /* activations kept from forward to backward; layers beyond are
+                                    recomputed from their input (memory flat in depth). 0 = recompute all */
 } ditto_open_options;
 
 typedef struct {

@@ -43,6 +43,7 @@ ditto_engine* ditto_engine_open(const ditto_open_options* o, char* err, size_t e
         eo.targets = o->targets;
         eo.threads = o->threads;
         eo.seed = o->seed;
+        eo.activationBudgetBytes = o->activation_budget_mb > 0 ? (size_t)(o->activation_budget_mb * 1048576.0) : 0;
         out = new ditto_engine(eo);
     });
     return out;

@@ -11,17 +11,19 @@ namespace ditto {
 static const char* const targetNames[NumTargets] = {"q", "k", "v", "o", "gate", "up", "down"};
 static constexpr int vocabChunk = 8192;
 
-// Everything one layer's forward produces that its backward reads, plus backward scratch.
-// Sized for N tokens; reused by every layer (the recompute makes that possible).
-struct Engine::Acts {
-    int64_t N = 0;
-    std::vector<float> xn1, rstd1, qraw, qrstd, kraw, krstd, q, k, v, lse, att, o, x1, xn2, rstd2, g, u, act, down;
+// Everything one layer's forward produces that its backward reads. One per cached layer, plus one
+// shared by the layers that are recomputed.
+struct Engine::LayerActs {
+    std::vector<float> xn1, rstd1, qraw, qrstd, kraw, krstd, q, k, v, lse, att, x1, xn2, rstd2, g, u, act;
     std::vector<float> h[NumTargets], xd[NumTargets];
-    // backward scratch
+};
+
+// Transients of the forward and all of the backward, shared by every layer.
+struct Engine::Scratch {
+    std::vector<float> o, down;
     std::vector<float> dxn, dq, dk, dv, dqraw, dkraw, datt, dg, du, dact, dh, dxl;
     AttnScratch<float> attn;
-    // the whole stack's layer inputs, (nLayer + 1) x N x C
-    std::vector<float> xs;
+    std::vector<float> xs;  // the layer inputs, (nLayer + 1) x N x C
     CrossEntropyScratch<float> ce;
 };
 
@@ -69,29 +71,50 @@ Engine::Engine(const EngineOptions& o) : opts(o) {
             a[i] = (float)((2 * u - 1) * bound);
         }
     }
-    acts = std::make_shared<Acts>();
+    scratch = std::make_shared<Scratch>();
+    shared = std::make_shared<LayerActs>();
 }
 
-void Engine::ensureActs(int64_t N) {
+// floats per token of one layer's cached activations (must match ensureLayerActs)
+int64_t Engine::layerActsFloatsPerToken() const {
     const HParams& hp = model->hp;
-    Acts& a = *acts;
+    int64_t C = hp.nEmbd, Q = hp.qDim(), KV = hp.kvDim(), F = hp.nFf;
+    int64_t n = 3 * C + 2 + 2 * Q + 2 * KV + hp.nHead + 3 * F;  // xn1 x1 xn2, rstd1 rstd2, q att, k v, lse, g u act
+    if (hp.arch == Arch::Qwen3) n += Q + KV + hp.nHead + hp.nHeadKv;
+    for (int t = 0; t < NumTargets; t++) {
+        if (!(opts.targets & (1u << t))) continue;
+        n += opts.rank;
+        if (opts.dropout > 0) n += t == TO ? Q : t == TDown ? F : C;
+    }
+    return n;
+}
+
+void Engine::ensureLayerActs(LayerActs& a, int64_t N) {
+    const HParams& hp = model->hp;
     size_t C = hp.nEmbd, Q = hp.qDim(), KV = hp.kvDim(), F = hp.nFf;
     fill(a.xn1, N * C); fill(a.rstd1, N); fill(a.q, N * Q); fill(a.k, N * KV); fill(a.v, N * KV);
     if (hp.arch == Arch::Qwen3) {
         fill(a.qraw, N * Q); fill(a.kraw, N * KV); fill(a.qrstd, N * hp.nHead); fill(a.krstd, N * hp.nHeadKv);
-        fill(a.dqraw, N * Q); fill(a.dkraw, N * KV);
     }
-    fill(a.lse, N * hp.nHead); fill(a.att, N * Q); fill(a.o, N * C); fill(a.x1, N * C); fill(a.xn2, N * C); fill(a.rstd2, N);
-    fill(a.g, N * F); fill(a.u, N * F); fill(a.act, N * F); fill(a.down, N * C);
-    size_t maxIn = std::max(C, std::max(Q, F));
+    fill(a.lse, N * hp.nHead); fill(a.att, N * Q); fill(a.x1, N * C); fill(a.xn2, N * C); fill(a.rstd2, N);
+    fill(a.g, N * F); fill(a.u, N * F); fill(a.act, N * F);
     for (int t = 0; t < NumTargets; t++) {
         if (!(opts.targets & (1u << t))) continue;
         fill(a.h[t], N * opts.rank);
         if (opts.dropout > 0) fill(a.xd[t], N * (t == TO ? Q : t == TDown ? F : C));
     }
-    fill(a.dxn, N * C); fill(a.dq, N * Q); fill(a.dk, N * KV); fill(a.dv, N * KV); fill(a.datt, N * Q);
-    fill(a.dg, N * F); fill(a.du, N * F); fill(a.dact, N * F); fill(a.dh, N * opts.rank); fill(a.dxl, N * maxIn);
-    a.N = std::max<int64_t>(a.N, N);
+}
+
+void Engine::ensureScratch(int64_t N) {
+    const HParams& hp = model->hp;
+    Scratch& s = *scratch;
+    size_t C = hp.nEmbd, Q = hp.qDim(), KV = hp.kvDim(), F = hp.nFf;
+    size_t maxIn = std::max(C, std::max(Q, F));
+    fill(s.o, N * C); fill(s.down, N * C);
+    if (hp.arch == Arch::Qwen3) { fill(s.dqraw, N * Q); fill(s.dkraw, N * KV); }
+    fill(s.dxn, N * C); fill(s.dq, N * Q); fill(s.dk, N * KV); fill(s.dv, N * KV); fill(s.datt, N * Q);
+    fill(s.dg, N * F); fill(s.du, N * F); fill(s.dact, N * F); fill(s.dh, N * opts.rank); fill(s.dxl, N * maxIn);
+    ensureLayerActs(*shared, N);
 }
 
 Engine::Batch Engine::prepare(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments, bool needTargets) {
@@ -172,10 +195,10 @@ Linear<float> Engine::linear(int layer, int t, bool training) {
 }
 
 // out (N,C) = layer(x (N,C)); fills acts for the backward
-void Engine::layerForward(int l, const float* x, float* out, const Batch& b, bool training) {
+void Engine::layerForward(int l, const float* x, float* out, const Batch& b, bool training, LayerActs& a) {
     const HParams& hp = model->hp;
     const LayerWeights& w = model->layers[l];
-    Acts& a = *acts;
+    Scratch& sc = *scratch;
     ThreadPool* p = pool.get();
     int64_t N = b.N;
     int C = hp.nEmbd, H = hp.nHead, Hkv = hp.nHeadKv, D = hp.headDim;
@@ -190,71 +213,85 @@ void Engine::layerForward(int l, const float* x, float* out, const Batch& b, boo
     }
     ropeForward(p, a.q.data(), b.pos.data(), N, H, D, hp.rope);
     ropeForward(p, a.k.data(), b.pos.data(), N, Hkv, D, hp.rope);
-    attentionForward(p, a.att.data(), a.lse.data(), a.q.data(), a.k.data(), a.v.data(), N, b.runs, AttnShape{H, Hkv, D}, a.attn);
-    linearForward(p, a.o.data(), a.h[TO].data(), a.xd[TO].data(), a.att.data(), linear(l, TO, training), N);
-    forRows(p, N * C, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) a.x1[i] = x[i] + a.o[i]; });
+    attentionForward(p, a.att.data(), a.lse.data(), a.q.data(), a.k.data(), a.v.data(), N, b.runs, AttnShape{H, Hkv, D}, sc.attn);
+    linearForward(p, sc.o.data(), a.h[TO].data(), a.xd[TO].data(), a.att.data(), linear(l, TO, training), N);
+    forRows(p, N * C, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) a.x1[i] = x[i] + sc.o[i]; });
     rmsnormForward(p, a.xn2.data(), a.rstd2.data(), a.x1.data(), w.ffnNorm.data(), N, C, hp.normEps);
     linearForward(p, a.g.data(), a.h[TGate].data(), a.xd[TGate].data(), a.xn2.data(), linear(l, TGate, training), N);
     linearForward(p, a.u.data(), a.h[TUp].data(), a.xd[TUp].data(), a.xn2.data(), linear(l, TUp, training), N);
     swigluForward(p, a.act.data(), a.g.data(), a.u.data(), N * hp.nFf);
-    linearForward(p, a.down.data(), a.h[TDown].data(), a.xd[TDown].data(), a.act.data(), linear(l, TDown, training), N);
-    forRows(p, N * C, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = a.x1[i] + a.down[i]; });
+    linearForward(p, sc.down.data(), a.h[TDown].data(), a.xd[TDown].data(), a.act.data(), linear(l, TDown, training), N);
+    forRows(p, N * C, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = a.x1[i] + sc.down[i]; });
 }
 
 // dx (N,C): in, the gradient at the layer's output; out, at its input x. Needs layerForward(l, x) just before.
-void Engine::layerBackward(int l, float* dx, const float* x, const Batch& b) {
+void Engine::layerBackward(int l, float* dx, const float* x, const Batch& b, LayerActs& a) {
     const HParams& hp = model->hp;
     const LayerWeights& w = model->layers[l];
-    Acts& a = *acts;
+    Scratch& sc = *scratch;
     ThreadPool* p = pool.get();
     int64_t N = b.N;
     int C = hp.nEmbd, H = hp.nHead, Hkv = hp.nHeadKv, D = hp.headDim, F = hp.nFf;
     bool qkNorm = hp.arch == Arch::Qwen3;
     auto zero = [&](std::vector<float>& v, int64_t n) { std::memset(v.data(), 0, n * sizeof(float)); };
+    (void)sc;
     // MLP: out = x1 + down(swiglu(gate(xn2), up(xn2)))
-    zero(a.dact, N * F);
-    linearBackward(p, a.dact.data(), dx, a.act.data(), a.xd[TDown].data(), a.h[TDown].data(), linear(l, TDown, true), N, a.dh.data(), a.dxl.data());
-    swigluBackward(p, a.dg.data(), a.du.data(), a.dact.data(), a.g.data(), a.u.data(), N * F);
-    zero(a.dxn, N * C);
-    linearBackward(p, a.dxn.data(), a.dg.data(), a.xn2.data(), a.xd[TGate].data(), a.h[TGate].data(), linear(l, TGate, true), N, a.dh.data(), a.dxl.data());
-    linearBackward(p, a.dxn.data(), a.du.data(), a.xn2.data(), a.xd[TUp].data(), a.h[TUp].data(), linear(l, TUp, true), N, a.dh.data(), a.dxl.data());
-    rmsnormBackward<float>(p, dx, nullptr, a.dxn.data(), a.x1.data(), w.ffnNorm.data(), a.rstd2.data(), N, C);  // dx is now d x1
+    zero(sc.dact, N * F);
+    linearBackward(p, sc.dact.data(), dx, a.act.data(), a.xd[TDown].data(), a.h[TDown].data(), linear(l, TDown, true), N, sc.dh.data(), sc.dxl.data());
+    swigluBackward(p, sc.dg.data(), sc.du.data(), sc.dact.data(), a.g.data(), a.u.data(), N * F);
+    zero(sc.dxn, N * C);
+    linearBackward(p, sc.dxn.data(), sc.dg.data(), a.xn2.data(), a.xd[TGate].data(), a.h[TGate].data(), linear(l, TGate, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dxn.data(), sc.du.data(), a.xn2.data(), a.xd[TUp].data(), a.h[TUp].data(), linear(l, TUp, true), N, sc.dh.data(), sc.dxl.data());
+    rmsnormBackward<float>(p, dx, nullptr, sc.dxn.data(), a.x1.data(), w.ffnNorm.data(), a.rstd2.data(), N, C);  // dx is now d x1
     // attention: x1 = x + o(attn(rope(q), rope(k), v))
-    zero(a.datt, N * hp.qDim());
-    linearBackward(p, a.datt.data(), dx, a.att.data(), a.xd[TO].data(), a.h[TO].data(), linear(l, TO, true), N, a.dh.data(), a.dxl.data());
-    attentionBackward(p, a.dq.data(), a.dk.data(), a.dv.data(), a.datt.data(), a.q.data(), a.k.data(), a.v.data(), a.lse.data(), N, b.runs,
-                      AttnShape{H, Hkv, D}, a.attn);
-    ropeBackward(p, a.dq.data(), b.pos.data(), N, H, D, hp.rope);
-    ropeBackward(p, a.dk.data(), b.pos.data(), N, Hkv, D, hp.rope);
-    float* dqIn = a.dq.data();
-    float* dkIn = a.dk.data();
+    zero(sc.datt, N * hp.qDim());
+    linearBackward(p, sc.datt.data(), dx, a.att.data(), a.xd[TO].data(), a.h[TO].data(), linear(l, TO, true), N, sc.dh.data(), sc.dxl.data());
+    attentionBackward(p, sc.dq.data(), sc.dk.data(), sc.dv.data(), sc.datt.data(), a.q.data(), a.k.data(), a.v.data(), a.lse.data(), N, b.runs,
+                      AttnShape{H, Hkv, D}, sc.attn);
+    ropeBackward(p, sc.dq.data(), b.pos.data(), N, H, D, hp.rope);
+    ropeBackward(p, sc.dk.data(), b.pos.data(), N, Hkv, D, hp.rope);
+    float* dqIn = sc.dq.data();
+    float* dkIn = sc.dk.data();
     if (qkNorm) {
-        zero(a.dqraw, N * hp.qDim());
-        zero(a.dkraw, N * hp.kvDim());
-        rmsnormBackward<float>(p, a.dqraw.data(), nullptr, a.dq.data(), a.qraw.data(), w.qNorm.data(), a.qrstd.data(), N * H, D);
-        rmsnormBackward<float>(p, a.dkraw.data(), nullptr, a.dk.data(), a.kraw.data(), w.kNorm.data(), a.krstd.data(), N * Hkv, D);
-        dqIn = a.dqraw.data();
-        dkIn = a.dkraw.data();
+        zero(sc.dqraw, N * hp.qDim());
+        zero(sc.dkraw, N * hp.kvDim());
+        rmsnormBackward<float>(p, sc.dqraw.data(), nullptr, sc.dq.data(), a.qraw.data(), w.qNorm.data(), a.qrstd.data(), N * H, D);
+        rmsnormBackward<float>(p, sc.dkraw.data(), nullptr, sc.dk.data(), a.kraw.data(), w.kNorm.data(), a.krstd.data(), N * Hkv, D);
+        dqIn = sc.dqraw.data();
+        dkIn = sc.dkraw.data();
     }
-    zero(a.dxn, N * C);
-    linearBackward(p, a.dxn.data(), dqIn, a.xn1.data(), a.xd[TQ].data(), a.h[TQ].data(), linear(l, TQ, true), N, a.dh.data(), a.dxl.data());
-    linearBackward(p, a.dxn.data(), dkIn, a.xn1.data(), a.xd[TK].data(), a.h[TK].data(), linear(l, TK, true), N, a.dh.data(), a.dxl.data());
-    linearBackward(p, a.dxn.data(), a.dv.data(), a.xn1.data(), a.xd[TV].data(), a.h[TV].data(), linear(l, TV, true), N, a.dh.data(), a.dxl.data());
-    rmsnormBackward<float>(p, dx, nullptr, a.dxn.data(), x, w.attnNorm.data(), a.rstd1.data(), N, C);
+    zero(sc.dxn, N * C);
+    linearBackward(p, sc.dxn.data(), dqIn, a.xn1.data(), a.xd[TQ].data(), a.h[TQ].data(), linear(l, TQ, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dxn.data(), dkIn, a.xn1.data(), a.xd[TK].data(), a.h[TK].data(), linear(l, TK, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dxn.data(), sc.dv.data(), a.xn1.data(), a.xd[TV].data(), a.h[TV].data(), linear(l, TV, true), N, sc.dh.data(), sc.dxl.data());
+    rmsnormBackward<float>(p, dx, nullptr, sc.dxn.data(), x, w.attnNorm.data(), a.rstd1.data(), N, C);
 }
 
 LossResult Engine::run(const Batch& b, const int32_t* targets, bool training) {
     const HParams& hp = model->hp;
-    ensureActs(b.N);
-    Acts& a = *acts;
+    ensureScratch(b.N);
+    Scratch& sc = *scratch;
     ThreadPool* p = pool.get();
     int64_t N = b.N;
     int C = hp.nEmbd, nL = hp.nLayer;
+    // Layers whose activations fit the budget keep them from the forward (the last ones, first
+    // needed by the backward); the rest keep only their input and are recomputed in the backward.
+    int keep = 0;
+    if (training) {
+        double perLayer = (double)layerActsFloatsPerToken() * N * sizeof(float);
+        keep = (int)std::min<double>(nL, std::floor((double)opts.activationBudgetBytes / perLayer));
+        if ((int)cached.size() < keep) cached.resize(keep);
+        for (int i = 0; i < keep; i++) {
+            if (!cached[i]) cached[i] = std::make_shared<LayerActs>();
+            ensureLayerActs(*cached[i], N);
+        }
+    }
+    auto actsFor = [&](int l) -> LayerActs& { return l >= nL - keep ? *cached[l - (nL - keep)] : *shared; };
     // layer inputs are kept only when training; evaluation ping-pongs between two slots
-    fill(a.xs, (size_t)(training ? nL + 1 : 2) * N * C);
-    auto slot = [&](int l) { return a.xs.data() + (size_t)(training ? l : l % 2) * N * C; };
+    fill(sc.xs, (size_t)(training ? nL + 1 : 2) * N * C);
+    auto slot = [&](int l) { return sc.xs.data() + (size_t)(training ? l : l % 2) * N * C; };
     embeddingForward(p, slot(0), b.tokens.data(), model->tokenEmbd.data(), N, C);
-    for (int l = 0; l < nL; l++) layerForward(l, slot(l), slot(l + 1), b, training);
+    for (int l = 0; l < nL; l++) layerForward(l, slot(l), slot(l + 1), b, training, actsFor(l));
     // final norm + head + loss on the positions that have a target only
     std::vector<int64_t> rows;
     std::vector<int32_t> tgt;
@@ -270,7 +307,7 @@ LossResult Engine::run(const Batch& b, const int32_t* targets, bool training) {
     rmsnormForward(p, xng.data(), rstd.data(), xg.data(), model->outputNorm.data(), Nt, C, hp.normEps);
     std::vector<float> dxng(training ? (size_t)Nt * C : 0);
     r.lossSum = crossEntropyForwardBackward(p, training ? dxng.data() : (float*)nullptr, loss.data(), xng.data(), model->head(), tgt.data(), Nt, C,
-                                            hp.nVocab, vocabChunk, a.ce);
+                                            hp.nVocab, vocabChunk, sc.ce);
     if (!training) return r;
     std::vector<float> dxg((size_t)Nt * C, 0.0f);
     rmsnormBackward<float>(p, dxg.data(), nullptr, dxng.data(), xg.data(), model->outputNorm.data(), rstd.data(), Nt, C);
@@ -278,8 +315,9 @@ LossResult Engine::run(const Batch& b, const int32_t* targets, bool training) {
     for (int64_t i = 0; i < Nt; i++) std::memcpy(dx.data() + rows[i] * C, dxg.data() + i * C, C * sizeof(float));
     std::vector<float> scratchOut((size_t)N * C);
     for (int l = nL - 1; l >= 0; l--) {
-        layerForward(l, slot(l), scratchOut.data(), b, true);  // recompute this layer's activations
-        layerBackward(l, dx.data(), slot(l), b);
+        LayerActs& a = actsFor(l);
+        if (l < nL - keep) layerForward(l, slot(l), scratchOut.data(), b, true, a);  // recompute this layer's activations
+        layerBackward(l, dx.data(), slot(l), b, a);
     }
     return r;
 }
@@ -324,16 +362,16 @@ void Engine::logits(int n, const int32_t* tokens, float* out) {
     std::vector<int32_t> seg(n, 0), tgt(n, -1);
     Batch b = prepare(1, n, tokens, tgt.data(), seg.data(), false);
     const HParams& hp = model->hp;
-    ensureActs(b.N);
-    Acts& a = *acts;
+    ensureScratch(b.N);
+    Scratch& sc = *scratch;
     ThreadPool* p = pool.get();
     int C = hp.nEmbd;
-    fill(a.xs, (size_t)2 * n * C);
-    float* x0 = a.xs.data();
-    float* x1 = a.xs.data() + (size_t)n * C;
+    fill(sc.xs, (size_t)2 * n * C);
+    float* x0 = sc.xs.data();
+    float* x1 = sc.xs.data() + (size_t)n * C;
     embeddingForward(p, x0, b.tokens.data(), model->tokenEmbd.data(), n, C);
     for (int l = 0; l < hp.nLayer; l++) {
-        layerForward(l, x0, x1, b, false);
+        layerForward(l, x0, x1, b, false, *shared);
         std::swap(x0, x1);
     }
     std::vector<float> xn((size_t)n * C), rstd(n);

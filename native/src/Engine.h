@@ -25,6 +25,9 @@ struct EngineOptions {
     uint32_t targets = 0;  // bit t = Target t
     int threads = 0;
     uint64_t seed = 0;
+    // Activations of this many bytes are kept from the forward for the backward; layers beyond
+    // it are recomputed from their input, so memory stays bounded whatever the depth. 0 = always recompute.
+    size_t activationBudgetBytes = 0;
 };
 
 struct AdamWSettings { float lr, beta1, beta2, eps, weightDecay, clip, gradScale; };
@@ -47,7 +50,8 @@ public:
     uint64_t rng = 0;  // counts accumulate calls: the dropout masks are a function of (seed, rng)
 
 private:
-    struct Acts;  // one layer's activations, sized for the current batch
+    struct LayerActs;  // one layer's activations, sized for the current batch
+    struct Scratch;    // transients and backward buffers shared by all layers
     struct Batch {
         int64_t N = 0;
         std::vector<int32_t> tokens, pos;
@@ -55,10 +59,12 @@ private:
     };
     Batch prepare(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments, bool needTargets);
     Linear<float> linear(int layer, int target, bool training);
-    void layerForward(int layer, const float* x, float* out, const Batch& b, bool training);
-    void layerBackward(int layer, float* dx, const float* x, const Batch& b);
+    void layerForward(int layer, const float* x, float* out, const Batch& b, bool training, LayerActs& a);
+    void layerBackward(int layer, float* dx, const float* x, const Batch& b, LayerActs& a);
     LossResult run(const Batch& b, const int32_t* targets, bool training);
-    void ensureActs(int64_t N);
+    int64_t layerActsFloatsPerToken() const;
+    void ensureLayerActs(LayerActs& a, int64_t N);
+    void ensureScratch(int64_t N);
 
     EngineOptions opts;
     std::unique_ptr<Model> model;
@@ -66,7 +72,9 @@ private:
     std::vector<LoraPairInfo> pairInfo;
     std::vector<int> pairIndex;  // [layer * NumTargets + target] -> index in pairInfo or -1
     float loraScale = 0;
-    std::shared_ptr<Acts> acts;
+    std::shared_ptr<Scratch> scratch;
+    std::shared_ptr<LayerActs> shared;
+    std::vector<std::shared_ptr<LayerActs>> cached;  // the last cached.size() layers' activations
 };
 
 }  // namespace ditto

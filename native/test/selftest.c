@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
     printf("%sworst %.3e (kernel %s)\n", report, worst, ditto_gemm_kernel());
     if (argc < 2) return worst < 1e-6 ? 0 : 1;
     char err[1024];
-    ditto_open_options o = {argv[1], 4, 8.0f, 0.0f, 0x7f, 2, 1};
+    ditto_open_options o = {argv[1], 4, 8.0f, 0.0f, 0x7f, 2, 1, 0.0};
     ditto_engine* e = ditto_engine_open(&o, err, sizeof err);
     if (!e) { fprintf(stderr, "open: %s\n", err); return 1; }
     int T = 32;

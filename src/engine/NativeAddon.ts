@@ -13,7 +13,9 @@ export type NativeOpenOptions = {
     targets: number,
     /** 0 = all online CPUs */
     threads: number,
-    seed: number | bigint
+    seed: number | bigint,
+    /** MB of activations kept from forward to backward; 0 = recompute every layer */
+    activationMemoryMb: number
 };
 
 export type NativeLoraPair = {layer: number, target: string, nIn: number, nOut: number, offsetA: number, offsetB: number};

@@ -1,3 +1,7 @@
+// Changed by the engine helper: EngineOpenOptions gained the optional `activationMemoryMb`
+// (how much activation memory may be kept instead of recomputed; default in openEngine.ts).
+// Optional, so drivers written against the first version compile unchanged.
+
 /**
  * The contract between the TypeScript training driver (src/train/) and the native LoRA engine
  * (native/, bound in src/engine/). The engine sees token ids, targets and LoRA buffers only;
@@ -31,7 +35,13 @@ export type EngineOpenOptions = {
     threads?: number,
     device?: "cpu" | "cuda" | "auto",
     /** seeds LoRA A init and dropout masks */
-    seed: number
+    seed: number,
+    /**
+     * MB of layer activations kept from the forward for the backward; layers beyond it are
+     * recomputed from their saved input (memory stays flat in depth). 0 = recompute every layer.
+     * Default 1024.
+     */
+    activationMemoryMb?: number
 };
 
 export type ModelInfo = {

@@ -1,4 +1,4 @@
-import {availableParallelism} from "node:os";
+import {physicalCores} from "../runtime/physicalCores.js";
 import {EngineError} from "./errors/EngineError.js";
 import {loadNativeAddon} from "./loadNativeAddon.js";
 import {NativeTrainEngine} from "./NativeTrainEngine.js";
@@ -6,11 +6,14 @@ import {targetMask} from "./targetMask.js";
 import {loraTargets} from "./TrainEngine.js";
 import type {EngineOpenOptions} from "./TrainEngine.js";
 
+const defaultActivationMemoryMb = 1024;
+
 /**
  * Opens the native LoRA engine on a GGUF base model: loads and dequantizes the weights (off the
  * event loop), initialises LoRA A (seeded) and B = 0. Rejects with an EngineError naming an
  * unsupported architecture or tensor type, a missing file, or a bad option.
- * Defaults: threads = os.availableParallelism(), device "auto" (= CPU until the CUDA engine lands).
+ * Defaults: threads = physical cores, activationMemoryMb = 1024 (a 0.5B model at 512 tokens
+ * keeps all 24 layers in ~0.9 GB and skips the recompute; deeper or longer runs recompute the rest), device "auto" (= CPU until the CUDA engine lands).
  */
 export async function openEngine(options: EngineOpenOptions): Promise<NativeTrainEngine> {
     const device = options.device ?? "auto";
@@ -30,8 +33,9 @@ export async function openEngine(options: EngineOpenOptions): Promise<NativeTrai
             alpha: lora.alpha,
             dropout: lora.dropout,
             targets: targetMask(lora.targets),
-            threads: options.threads ?? availableParallelism(),
-            seed: options.seed
+            threads: options.threads ?? physicalCores(),
+            seed: options.seed,
+            activationMemoryMb: options.activationMemoryMb ?? defaultActivationMemoryMb
         });
         return new NativeTrainEngine(native);
     } catch (error) {

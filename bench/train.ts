@@ -1,0 +1,131 @@
+// npm run bench:train [-- --json FILE] [--steps 3] [--seq 512] [--rank 16] [--threads N] [--model fixture:qwen2-bench-0.5b-q8_0] [--skip-reference]
+//
+// LoRA training speed and memory of the native engine against a PyTorch reference of the same
+// model and step (bench/reference/torch_lora.py), measured in the same run: Qwen2.5-0.5B shapes,
+// one sequence of --seq tokens with a target at every position, LoRA rank --rank on all seven
+// projections, AdamW. Each side runs in its own process so its peak RSS is its own. Prints a
+// table and the ratio; GFLOP/s counts 4 x matrix parameters per token (forward + input
+// gradient; the engine's recompute and the reference's extra work are not counted).
+import {spawnSync} from "node:child_process";
+import {writeFileSync} from "node:fs";
+import {loadavg} from "node:os";
+import {performance} from "node:perf_hooks";
+import {fileURLToPath} from "node:url";
+import {parseArgs} from "node:util";
+import {loadNativeAddon} from "../src/engine/loadNativeAddon.js";
+import {openEngine} from "../src/engine/openEngine.js";
+import {loraTargets} from "../src/engine/TrainEngine.js";
+import {resolveModelRef} from "../src/models/resolveModelRef.js";
+import {physicalCores} from "../src/runtime/physicalCores.js";
+
+const {values: args} = parseArgs({options: {
+    json: {type: "string"},
+    steps: {type: "string", default: "3"},
+    seq: {type: "string", default: "512"},
+    rank: {type: "string", default: "16"},
+    threads: {type: "string"},
+    model: {type: "string", default: "fixture:qwen2-bench-0.5b-q8_0"},
+    "skip-reference": {type: "boolean", default: false},
+    "engine-child": {type: "boolean", default: false}
+}});
+const steps = Math.max(1, Number(args.steps));
+const seq = Number(args.seq);
+const rank = Number(args.rank);
+const threads = args.threads === undefined ? physicalCores() : Number(args.threads);
+
+type SideResult = {tokens_per_s: number, step_seconds: number, peak_rss_mb: number, cpu_seconds_per_step?: number};
+
+/** The engine side, in a child process: open, one warm-up step, then `steps` timed steps. */
+async function engineChild(): Promise<void> {
+    const modelPath = resolveModelRef(args.model!);
+    const engine = await openEngine({modelPath, lora: {rank, alpha: 2 * rank, dropout: 0, targets: [...loraTargets]}, threads, seed: 1});
+    const {info} = engine;
+    const tokens = new Int32Array(seq + 1);
+    for (let i = 0; i < tokens.length; i++) tokens[i] = (i * 7919 + 13) % info.nVocab;
+    const batch = {batch: 1, seqLen: seq, tokens: tokens.subarray(0, seq), targets: tokens.slice(1), segments: new Int32Array(seq)};
+    const step = async () => {
+        const r = await engine.accumulate(batch);
+        await engine.optimizerStep({lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clip: 1, gradScale: r.tokens});
+    };
+    await step();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await step();
+    const dt = (performance.now() - t0) / 1000 / steps;
+    const cpu = process.cpuUsage(cpu0);
+    engine.close();
+    const matrixParams = info.nLayer * (info.nEmbd * (info.nHead + 2 * info.nHeadKv) * info.headDim +
+        info.nHead * info.headDim * info.nEmbd + 3 * info.nEmbd * info.nFf) + info.nVocab * info.nEmbd;
+    const out: SideResult & {matrix_params: number, kernel: string} = {
+        tokens_per_s: seq / dt, step_seconds: dt, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+        cpu_seconds_per_step: (cpu.user + cpu.system) / 1e6 / steps, matrix_params: matrixParams, kernel: loadNativeAddon().gemmKernel()
+    };
+    process.stdout.write(JSON.stringify(out) + "\n");
+}
+
+function lastJsonLine(stdout: string): unknown {
+    const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
+    return line === undefined ? undefined : JSON.parse(line);
+}
+
+async function main(): Promise<void> {
+    resolveModelRef(args.model!);  // make the fixture here, outside the measured child
+    const load0 = loadavg()[0]!;
+    const self = fileURLToPath(import.meta.url);
+    const childArgs = ["--import", "tsx", self, "--engine-child", "--steps", String(steps), "--seq", String(seq), "--rank", String(rank),
+        "--threads", String(threads), "--model", args.model!];
+    const engineRun = spawnSync(process.execPath, childArgs, {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24});
+    const engine = lastJsonLine(engineRun.stdout) as (SideResult & {matrix_params: number, kernel: string}) | undefined;
+    if (!engine) throw new Error(`engine run failed (exit ${engineRun.status})`);
+
+    let reference: SideResult | undefined;
+    let referenceNote = "";
+    if (args["skip-reference"]) {
+        referenceNote = "skipped (--skip-reference)";
+    } else {
+        const python = process.env.DITTO_PYTHON ?? "/usr/bin/python3";
+        const probe = spawnSync(python, ["-c", "import torch"], {encoding: "utf8"});
+        if (probe.status !== 0) {
+            referenceNote = `PyTorch is MISSING (${python} cannot import torch): install it with ` +
+                "`apt-get install -y python3-torch libopenblas0-pthread` (or set DITTO_PYTHON); no reference measured";
+        } else {
+            const run = spawnSync(python, [fileURLToPath(new URL("./reference/torch_lora.py", import.meta.url)), "--seq", String(seq), "--rank", String(rank),
+                "--alpha", String(2 * rank), "--steps", String(steps), "--threads", String(threads)], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]});
+            reference = lastJsonLine(run.stdout) as SideResult | undefined;
+            if (!reference) referenceNote = `PyTorch reference failed (exit ${run.status})`;
+        }
+    }
+    const load1 = loadavg()[0]!;
+
+    const gflops = 4 * engine.matrix_params * engine.tokens_per_s / 1e9;
+    const rows: [string, string, string][] = [
+        ["", "engine (native)", "PyTorch reference"],
+        ["tokens/s", engine.tokens_per_s.toFixed(1), reference ? reference.tokens_per_s.toFixed(1) : "-"],
+        ["step seconds", engine.step_seconds.toFixed(2), reference ? reference.step_seconds.toFixed(2) : "-"],
+        ["CPU seconds/step", engine.cpu_seconds_per_step!.toFixed(1), reference?.cpu_seconds_per_step?.toFixed(1) ?? "-"],
+        ["GFLOP/s (4 x matrix params/token)", gflops.toFixed(1), reference ? (4 * engine.matrix_params * reference.tokens_per_s / 1e9).toFixed(1) : "-"],
+        ["peak RSS MB", engine.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]
+    ];
+    console.log(`bench:train  model ${args.model}  seq ${seq}  LoRA r${rank} on ${loraTargets.join(",")}  threads ${threads}  ` +
+        `steps ${steps} (+1 warm-up)  kernel ${engine.kernel}  load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}`);
+    for (const [a, b, c] of rows) console.log(`${a.padEnd(36)}${b.padStart(18)}${c.padStart(20)}`);
+    const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
+    if (reference) {
+        console.log(`ratio engine/reference: tokens/s ${ratio.toFixed(2)}x (target >= 2x), peak RSS ${(engine.peak_rss_mb / reference.peak_rss_mb).toFixed(2)}x (target <= 0.6x)`);
+    } else {
+        console.log(`reference: ${referenceNote}`);
+    }
+    if (args.json) {
+        writeFileSync(args.json, JSON.stringify({
+            engine_tokens_per_s: engine.tokens_per_s,
+            reference_tokens_per_s: reference?.tokens_per_s ?? null,
+            ratio: reference ? ratio : null,
+            engine_gflops: gflops,
+            engine_peak_rss_mb: engine.peak_rss_mb,
+            reference_peak_rss_mb: reference?.peak_rss_mb ?? null
+        }, null, 2) + "\n");
+    }
+}
+
+if (args["engine-child"]) await engineChild();
+else await main();
