@@ -7,6 +7,7 @@ import {registerDoctorCommand} from "./commands/DoctorCommand.js";
 import {registerRecipesCommand} from "./commands/RecipesCommand.js";
 import {registerExportCommand} from "./commands/ExportCommand.js";
 import {registerTrainCommand} from "./commands/TrainCommand.js";
+import {registerRunsStatusCommand} from "./commands/RunsStatusCommand.js";
 import {registerFinetuneCommand} from "./commands/FinetuneCommand.js";
 import {registerAdapterCheckCommand} from "./commands/AdapterCheckCommand.js";
 import {registerAdapterMergeCommand} from "./commands/AdapterMergeCommand.js";
@@ -18,6 +19,7 @@ import {registerCharactersElicitCommand} from "./commands/CharactersElicitComman
 import {registerDatasetExportCommand} from "./commands/DatasetExportCommand.js";
 import {registerDatasetStatsCommand} from "./commands/DatasetStatsCommand.js";
 import {registerEvalCommand} from "./commands/EvalCommand.js";
+import {registerChatCommand} from "./commands/ChatCommand.js";
 
 /**
  * Every CLI command, one file each under cli/commands/. Each handler calls a library function;
@@ -33,6 +35,8 @@ export function registerCommands(program: Command): void {
     registerRecipesCommand(program);
     registerExportCommand(program);
     registerTrainCommand(program);
+    const runs = program.command("runs").description("inspect and combine run folders");
+    registerRunsStatusCommand(runs);
     registerFinetuneCommand(program);
     const adapter = program.command("adapter").description("check, merge and export LoRA adapters");
     registerAdapterCheckCommand(adapter);
@@ -47,4 +51,5 @@ export function registerCommands(program: Command): void {
     registerDatasetExportCommand(dataset);
     registerDatasetStatsCommand(dataset);
     registerEvalCommand(program);
+    registerChatCommand(program);
 }

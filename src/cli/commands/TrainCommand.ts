@@ -1,0 +1,54 @@
+import {existsSync, readFileSync} from "node:fs";
+import {relative} from "node:path";
+import {Option, type Command} from "commander";
+import {trainRecipe} from "../../pipeline/trainRecipe.js";
+import {trainStages, type TrainStage} from "../../pipeline/trainStages.js";
+import {loadRecipe} from "../../recipes/loadRecipe.js";
+import {runtimeOptions} from "./runtimeOptions.js";
+
+export function registerTrainCommand(program: Command): void {
+    const cmd = program.command("train")
+        .description("the whole method in one command: characters -> queries -> answers -> sessions -> data set -> LoRA -> evaluation")
+        .requiredOption("--recipe <name>", "recipe name (see `ditto recipes list`) or path to a .yaml file")
+        .option("--run <dir>", "run folder (default runs/<recipe name>); an unfinished run there resumes")
+        .addOption(new Option("--from <stage>", "first stage to run (earlier ones must be complete)").choices([...trainStages]))
+        .addOption(new Option("--until <stage>", "last stage to run").choices([...trainStages]))
+        .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, else log lines)").choices(["bar", "log", "none"]))
+        .argument("[overrides...]", "recipe overrides as key.path=value, e.g. train.lora.rank=8");
+    runtimeOptions.add(cmd, ["gpu", "threads", "offline"]);
+    cmd.addHelpText("after", `
+Stages: ${trainStages.join(" -> ")}
+
+Examples:
+  ditto train --recipe tiny                      # offline demo on a self-made tiny model
+  ditto train --recipe qwen-7b --offline         # air-gapped: models already in ./models
+  ditto train --recipe qwen-7b --until dataset   # only write the data set
+  ditto train --recipe qwen-7b --from finetune train.lora.rank=32`);
+    cmd.action(async (overrides: string[], opts: {recipe: string, run?: string, from?: TrainStage, until?: TrainStage,
+                                                  progress?: "bar" | "log" | "none", gpu?: string, threads?: string, offline?: boolean}) => {
+        const rt = runtimeOptions.read(opts);
+        if (rt.offline) process.env.DITTO_OFFLINE = "1";
+        const {recipe, file, dir} = loadRecipe(opts.recipe, overrides);
+        const started = Date.now();
+        const res = await trainRecipe({
+            recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,
+            gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, progress: opts.progress
+        });
+        const rel = (p: string) => relative(process.cwd(), p) || ".";
+        const lines = [`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s: ${rel(res.runDir)}`];
+        if (existsSync(res.datasetPath)) {
+            const n = readFileSync(res.datasetPath, "utf8").split("\n").filter((l) => l.trim()).length;
+            lines.push(`  data set  ${rel(res.datasetPath)} (${n} sessions)`);
+        }
+        if (res.adapterPath) lines.push(`  adapter   ${rel(res.adapterPath)} (PEFT: ${rel(res.adapterPath.replace(/adapter\.gguf$/, "peft"))})`);
+        if (res.reportPath) lines.push(`  report    ${rel(res.reportPath)}`);
+        const overall = res.evaluation?.report?.overall.metrics;
+        for (const [variant, m] of Object.entries(overall ?? {})) {
+            if (!m) continue;
+            const f = (x: number | null, d: number) => x === null ? "-" : x.toFixed(d);
+            lines.push(`  ${variant.padEnd(9)} consistency ${f(m.consistency, 2)}  knowledge ${f(m.knowledge, 2)}  rejection ${f(m.rejection, 2)}  (${m.turns} turns)`);
+        }
+        if (res.adapterPath) lines.push(`  chat      ditto chat --model ${recipe.models.student ?? recipe.models.generator} --adapter ${rel(res.adapterPath)}`);
+        console.log(lines.join("\n"));
+    });
+}

@@ -1,0 +1,63 @@
+import cliProgress from "cli-progress";
+import type {StageProgress} from "../generate/GenerateDatasetOptions.js";
+
+/**
+ * Status lines for the generation stages on stderr: a live bar with done/total, tokens/s and ETA
+ * on a terminal; in logs and CI, a line at the start, about every 10% and at the end.
+ */
+export class StageReporter {
+    private bar?: cliProgress.SingleBar;
+    private lastLogged = -1;
+
+    public constructor(private readonly mode: "bar" | "log" | "none",
+                       private readonly write: (line: string) => void = (l) => process.stderr.write(l + "\n")) {}
+
+    public onProgress = (e: StageProgress): void => {
+        if (this.mode === "none") return;
+        const tps = e.elapsedMs > 0 ? e.tokens / (e.elapsedMs / 1000) : 0;
+        switch (e.event) {
+            case "skip":
+                this.write(`  ${e.stage.padEnd(10)} done already (${e.done} records), skipped`);
+                return;
+            case "start":
+                this.lastLogged = -1;
+                if (this.mode === "bar") {
+                    this.bar = new cliProgress.SingleBar({
+                        format: `  ${e.stage.padEnd(10)} |{bar}| {value}/{total} | {tps} tok/s | ETA {eta_formatted}`,
+                        hideCursor: true, etaBuffer: 50, stream: process.stderr
+                    }, cliProgress.Presets.shades_classic);
+                    this.bar.start(1, 0, {tps: "-"});
+                } else this.write(`  ${e.stage.padEnd(10)} started`);
+                return;
+            case "progress":
+                if (this.bar) {
+                    this.bar.setTotal(Math.max(1, e.total));
+                    this.bar.update(e.done, {tps: tps.toFixed(1)});
+                } else if (this.mode === "log" && e.total > 0) {
+                    const decile = Math.floor((e.done / e.total) * 10);
+                    if (decile > this.lastLogged) {
+                        this.lastLogged = decile;
+                        const eta = e.done > 0 ? (e.total - e.done) * (e.elapsedMs / 1000) / e.done : 0;
+                        this.write(`  ${e.stage.padEnd(10)} ${e.done}/${e.total} ${tps.toFixed(1)} tok/s ETA ${Math.round(eta)}s`);
+                    }
+                }
+                return;
+            case "done":
+                this.bar?.update(e.done, {tps: tps.toFixed(1)});
+                this.bar?.stop();
+                this.bar = undefined;
+                this.write(`  ${e.stage.padEnd(10)} done: ${e.done} records in ${(e.elapsedMs / 1000).toFixed(1)} s` +
+                    (e.tokens > 0 ? `, ${e.tokens} tokens (${tps.toFixed(1)} tok/s)` : ""));
+                return;
+            default: {
+                const never: never = e.event;
+                throw new Error(`unknown progress event ${String(never)}`);
+            }
+        }
+    };
+
+    public stop(): void {
+        this.bar?.stop();
+        this.bar = undefined;
+    }
+}

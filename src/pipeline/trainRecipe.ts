@@ -1,0 +1,116 @@
+import {existsSync} from "node:fs";
+import {join, resolve} from "node:path";
+import {DittoError} from "../errors/DittoError.js";
+import {evaluateRun, type EvaluateRunResult} from "../eval/evaluateRun.js";
+import {generateDataset} from "../generate/generateDataset.js";
+import {resolveModelRef} from "../models/resolveModelRef.js";
+import type {Recipe} from "../recipes/recipeSchema.js";
+import {stageNames, type StageName} from "../runs/stageNames.js";
+import type {GpuChoice} from "../runtime/openLlama.js";
+import {finetune, type FinetuneResult} from "../train/finetune.js";
+import {StageReporter} from "./StageReporter.js";
+import {trainStages, type TrainStage} from "./trainStages.js";
+
+export type TrainRecipeOptions = {
+    recipe: Recipe,
+    /** the recipe file, recorded in the manifest */
+    recipeFile?: string,
+    /** folder the recipe's relative paths are resolved against */
+    recipeDir?: string,
+    /** default runs/<recipe name> */
+    runDir?: string,
+    /** first and last stage to run (default: all); earlier stages must be complete */
+    from?: TrainStage,
+    until?: TrainStage,
+    gpu?: GpuChoice,
+    threads?: number,
+    progress?: "bar" | "log" | "none",
+    log?: (line: string) => void
+};
+
+export type TrainRecipeResult = {
+    runDir: string,
+    datasetPath: string,
+    finetune?: FinetuneResult,
+    adapterPath?: string,
+    evaluation?: EvaluateRunResult,
+    reportPath?: string
+};
+
+/**
+ * `ditto train`: the whole Ditto method in one call: characters, pairs, queries, responses,
+ * sessions, filtered data set (generateDataset), LoRA fine-tuning of the student (finetune), adapter
+ * export, and evaluation against the base model (evaluateRun). Every stage resumes: run the same
+ * call again after a crash or Ctrl-C and it continues where it stopped.
+ */
+export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRecipeResult> {
+    const {recipe} = options;
+    const log = options.log ?? ((l: string) => process.stderr.write(l + "\n"));
+    const progress = options.progress ?? (process.stderr.isTTY ? "bar" : "log");
+    const runDir = resolve(options.runDir ?? join("runs", recipe.name));
+    const recipeDir = options.recipeDir ?? ".";
+    const first = trainStages.indexOf(options.from ?? trainStages[0]);
+    const last = trainStages.indexOf(options.until ?? trainStages[trainStages.length - 1]!);
+    if (first > last)
+        throw new DittoError(`--from ${options.from} comes after --until ${options.until}`, {hint: `stages run in this order: ${trainStages.join(", ")}`});
+    const selected = new Set<TrainStage>(trainStages.slice(first, last + 1));
+    const result: TrainRecipeResult = {runDir, datasetPath: join(runDir, "dataset.jsonl")};
+
+    // every model the run will need, checked up front: a missing one fails now, not hours in
+    const student = recipe.models.student ?? recipe.models.generator;
+    if (selected.has("finetune") || selected.has("eval")) resolveModelRef(student, {baseDir: recipeDir});
+    if (recipe.models.judge && selected.has("eval")) resolveModelRef(recipe.models.judge, {baseDir: recipeDir});
+
+    const genStages = stageNames.filter((s) => selected.has(s)) as StageName[];
+    if (genStages.length > 0) {
+        log(`[data] ${recipe.name}: ${genStages.join(" -> ")} in ${runDir}`);
+        const reporter = new StageReporter(progress, log);
+        try {
+            await generateDataset({
+                recipe, runDir, recipeDir, recipeFile: options.recipeFile, stages: genStages, gpu: options.gpu,
+                onProgress: reporter.onProgress, onWarning: (m) => log(`  warning: ${m}`)
+            });
+        } finally {
+            reporter.stop();
+        }
+    }
+
+    const trainDir = join(runDir, "train");
+    const adapterPath = join(trainDir, "adapter.gguf");
+    if (selected.has("finetune")) {
+        if (!existsSync(result.datasetPath))
+            throw new DittoError(`${result.datasetPath} not found: the data set is not complete`, {hint: "run the data stages first (without --from)", code: "STAGE_MISSING"});
+        if (existsSync(join(trainDir, "train.json")) && existsSync(adapterPath)) {
+            log(`[finetune] done already: ${adapterPath}`);
+        } else {
+            const t = recipe.train;
+            log(`[finetune] LoRA r${t.lora.rank} on ${t.lora.targets.join(",")} of ${student} -> ${trainDir}`);
+            result.finetune = await finetune({
+                modelPath: resolveModelRef(student, {baseDir: recipeDir}),
+                dataPath: result.datasetPath,
+                outDir: trainDir,
+                rank: t.lora.rank, alpha: t.lora.alpha, dropout: t.lora.dropout, targets: t.lora.targets,
+                lr: t.optim.lr, warmup: t.optim.warmup, schedule: t.optim.schedule, minLrRatio: t.optim.min_lr_ratio,
+                weightDecay: t.optim.weight_decay, clip: t.optim.clip,
+                batchSize: t.batch.sequences, seqLen: t.batch.seq_len, gradAccum: t.batch.grad_accum,
+                epochs: t.epochs, maxSteps: t.max_steps, evalFraction: t.eval_fraction, saveEvery: t.save_every,
+                device: t.device, seed: recipe.seed, threads: options.threads ?? recipe.runtime.threads,
+                resume: true, progress
+            }, {log: (l) => log(`  ${l}`)});
+            log(`[finetune] ${result.finetune.steps} steps, final loss ${result.finetune.finalLoss.toFixed(4)}` +
+                (result.finetune.finalEvalLoss === null ? "" : `, held-out ${result.finetune.finalEvalLoss.toFixed(4)}`));
+        }
+    }
+    if (existsSync(adapterPath)) result.adapterPath = adapterPath;
+
+    if (selected.has("eval")) {
+        log(`[eval] held-out characters, ${result.adapterPath ? "adapter vs base" : "base model only"}`);
+        result.evaluation = await evaluateRun({
+            recipe, runDir, recipeDir, adapterPath: result.adapterPath ?? null, gpu: options.gpu, threads: options.threads,
+            log: (l) => log(`  ${l}`)
+        });
+        const report = join(runDir, "eval", "report.html");
+        if (existsSync(report)) result.reportPath = report;
+    }
+    return result;
+}
