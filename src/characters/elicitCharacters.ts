@@ -6,7 +6,7 @@ import {seedFor} from "../runs/seedFor.js";
 import type {Sampling} from "../runtime/generationTypes.js";
 import {characterId} from "./characterId.js";
 import {characterSchema, type Character} from "./characterSchema.js";
-import {characterListSchema, profileSchema} from "./elicitSchemas.js";
+import {characterListMaxTokens, characterListSchema, profileSchema} from "./elicitSchemas.js";
 import {mergeCharacters} from "./mergeCharacters.js";
 
 export type ElicitCharactersOptions = {
@@ -20,7 +20,7 @@ export type ElicitCharactersOptions = {
     /** listing calls per language at most */
     rounds: number,
     seed: number,
-    /** sampling of the listing calls (some temperature, so rounds differ) */
+    /** sampling of the listing calls (some temperature, so rounds differ); max tokens follow from `batch` */
     sampling: Sampling,
     /** sampling of the profile calls */
     profileSampling: Sampling,
@@ -49,7 +49,7 @@ export async function elicitCharacters(o: ElicitCharactersOptions): Promise<Char
                 const exclude = [...names.values()].map((n) => n.name).slice(-60).join(", ") || "(none yet)";
                 const res = await o.generator.generate({
                     messages: [{role: "user", content: o.prompts.render("elicit_list", lang, {count: o.batch, exclude})}],
-                    sampling: {...o.sampling, seed: seedFor(o.seed, id)}, jsonSchema: characterListSchema(o.batch)
+                    sampling: {...o.sampling, maxTokens: characterListMaxTokens(o.batch), seed: seedFor(o.seed, id)}, jsonSchema: characterListSchema(o.batch)
                 });
                 let listed: {name: string, category: string}[] = [];
                 try { listed = (JSON.parse(res.text) as {characters: {name: string, category: string}[]}).characters; } catch { listed = []; }

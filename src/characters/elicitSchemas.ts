@@ -1,10 +1,21 @@
+/** Longest listed name, in characters. */
+const nameChars = 40;
+
+/**
+ * Token budget of one listing call: enough for `batch` names even at one character a token plus the
+ * JSON around each, so the list always closes; real models stop at the grammar's end long before.
+ */
+export function characterListMaxTokens(batch: number): number {
+    return batch * (nameChars + 16) + 24;
+}
+
 /** JSON schema of the listing call: names and categories, at most `batch`. */
 export function characterListSchema(batch: number) {
     return {
         type: "object",
         properties: {
             characters: {type: "array", minItems: 1, maxItems: batch, items: {type: "object", properties: {
-                name: {type: "string", minLength: 1, maxLength: 48},
+                name: {type: "string", minLength: 1, maxLength: nameChars},
                 category: {enum: ["real person", "fictional character"]}
             }}}
         }
