@@ -43,6 +43,8 @@ export type FinetuneOptions = {
     gradAccum: number,
     /** tokens per packed sequence; longer sessions are truncated */
     seqLen: number,
+    /** several sessions per sequence (segments); false: one session per sequence, the rest padding */
+    pack: boolean,
     seed: number,
     /** engine threads; default: physical cores */
     threads?: number,
@@ -78,6 +80,7 @@ export const finetuneDefaults = {
     batchSize: 4,
     gradAccum: 4,
     seqLen: 2048,
+    pack: true,
     seed: 1,
     device: "auto" as TrainDevice,
     evalFraction: 0.05,

@@ -13,11 +13,13 @@ export type PackStats = {rows: number, sessions: number, truncated: number, drop
  * Packs tokenized sessions, in the given order, into rows of `seqLen`: a session goes into the
  * current row if it fits, else it starts a new one (the rest of the row is padding). Each session
  * is its own segment, so the engine keeps attention inside it and restarts positions at 0.
- * A session longer than seqLen is truncated (counted in `truncated`); one that has no trained
+ * With `pack: false` every session gets a row of its own. A session longer than seqLen is truncated (counted in `truncated`); one that has no trained
  * token left after truncation is dropped (counted in `dropped`).
  * The target at position i is token i+1 when token i+1 is trained (mask 1), else -1.
  */
-export function packSequences(sessions: readonly {tokens: Int32Array, mask: Uint8Array}[], seqLen: number, padToken = 0): {rows: PackedRow[], stats: PackStats} {
+export function packSequences(sessions: readonly {tokens: Int32Array, mask: Uint8Array}[], seqLen: number, padToken = 0,
+    options: {pack?: boolean} = {}): {rows: PackedRow[], stats: PackStats} {
+    const pack = options.pack ?? true;
     const rows: PackedRow[] = [];
     const stats: PackStats = {rows: 0, sessions: 0, truncated: 0, dropped: 0, tokens: 0, targetTokens: 0, padding: 0};
     let row: PackedRow | undefined;
@@ -34,7 +36,7 @@ export function packSequences(sessions: readonly {tokens: Int32Array, mask: Uint
         let targets = 0;
         for (let i = 1; i < n; i++) targets += s.mask[i]!;
         if (targets === 0) { stats.dropped++; continue; }
-        if (!row || used + n > seqLen) newRow();
+        if (!row || !pack || used + n > seqLen) newRow();
         const r = row!;
         r.tokens.set(s.tokens.subarray(0, n), used);
         r.segments.fill(segment, used, used + n);

@@ -24,7 +24,7 @@ export type TrainingData = {
  * Everything is a pure function of the file, tokenizer, seqLen, evalFraction and seed, so a
  * resumed run rebuilds exactly the same rows.
  */
-export function prepareTrainingData(o: {dataPath: string, seqLen: number, evalFraction: number, seed: number}, tokenizer: ChatTokenizer): TrainingData {
+export function prepareTrainingData(o: {dataPath: string, seqLen: number, pack: boolean, evalFraction: number, seed: number}, tokenizer: ChatTokenizer): TrainingData {
     const examples = readDataset(o.dataPath);
     const datasetSha256 = createHash("sha256").update(readFileSync(o.dataPath)).digest("hex");
     let boundaryMerges = 0;
@@ -36,8 +36,8 @@ export function prepareTrainingData(o: {dataPath: string, seqLen: number, evalFr
     const {train, heldOut} = splitHeldOut(encoded, o.evalFraction, o.seed);
     new Rng(`${o.seed}:pack`).shuffle(train);
     const pad = tokenizer.endOfTurn; // any real token id; padding has no target and no segment
-    const packedTrain = packSequences(train, o.seqLen, pad);
-    const packedHeld = packSequences(heldOut, o.seqLen, pad);
+    const packedTrain = packSequences(train, o.seqLen, pad, {pack: o.pack});
+    const packedHeld = packSequences(heldOut, o.seqLen, pad, {pack: o.pack});
     return {train: packedTrain.rows, heldOut: packedHeld.rows, trainStats: packedTrain.stats, heldOutStats: packedHeld.stats,
         sessions: examples.length, boundaryMerges, datasetSha256};
 }

@@ -52,3 +52,10 @@ test("held-out split is seeded, sized by the fraction, and never takes everythin
     assert.equal(splitHeldOut([1], 0.5, 1).heldOut.length, 0);
     assert.equal(splitHeldOut(items, 0, 1).heldOut.length, 0);
 });
+
+test("pack: false gives every session a row of its own", () => {
+    const {rows, stats} = packSequences([session([1, 2], [0, 1]), session([3, 4], [0, 1])], 8, 0, {pack: false});
+    assert.equal(rows.length, 2);
+    assert.deepEqual(Array.from(rows[1]!.segments), [0, 0, -1, -1, -1, -1, -1, -1]);
+    assert.equal(stats.padding, 12);
+});

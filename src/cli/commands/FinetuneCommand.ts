@@ -10,7 +10,7 @@ type FinetuneFlags = {
     rank?: string, alpha?: string, dropout?: string, targets?: string, lr?: string, minLrRatio?: string, warmup?: string,
     schedule?: string, weightDecay?: string, clip?: string, epochs?: string, maxSteps?: string, batchSize?: string,
     gradAccum?: string, seqLen?: string, seed?: string, threads?: string, device?: string, evalFraction?: string,
-    evalEvery?: string, saveEvery?: string, keepCheckpoints?: string, resume?: boolean, progress?: string,
+    evalEvery?: string, saveEvery?: string, keepCheckpoints?: string, resume?: boolean, progress?: string, pack?: boolean,
     showMask?: boolean | string
 };
 
@@ -36,6 +36,7 @@ export function registerFinetuneCommand(program: Command): void {
         .option("--batch-size <n>", `sequences per micro-batch (default ${d.batchSize})`)
         .option("--grad-accum <n>", `micro-batches per optimizer step (default ${d.gradAccum})`)
         .option("--seq-len <n>", `tokens per packed sequence; longer sessions are truncated (default ${d.seqLen})`)
+        .option("--no-pack", "one session per sequence instead of packing several (more padding, slower)")
         .option("--seed <n>", `seed for LoRA init, dropout, shuffling and the held-out split (default ${d.seed})`)
         .option("--threads <n>", "CPU threads (default: physical cores; env DITTO_THREADS)")
         .option("--device <d>", `auto, cpu or cuda (default ${d.device})`)
@@ -68,7 +69,8 @@ export function registerFinetuneCommand(program: Command): void {
                 threads: num("threads", flags.threads), device: flags.device as TrainDevice | undefined,
                 evalFraction: num("eval-fraction", flags.evalFraction), evalEvery: num("eval-every", flags.evalEvery),
                 saveEvery: num("save-every", flags.saveEvery), keepCheckpoints: num("keep-checkpoints", flags.keepCheckpoints),
-                resume: flags.resume, progress: flags.progress as ProgressMode | undefined
+                resume: flags.resume, progress: flags.progress as ProgressMode | undefined,
+                pack: flags.pack === false ? false : undefined
             };
             const res = await finetune(input);
             const s = res.data.trainStats;
