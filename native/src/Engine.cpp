@@ -169,13 +169,13 @@ Linear<float> Engine::linear(int layer, int t, bool training) {
     const LayerWeights& w = model->layers[layer];
     Linear<float> L;
     switch (t) {
-        case TQ: L.w = w.wq.data(); L.bias = w.bq.empty() ? nullptr : w.bq.data(); L.in = hp.nEmbd; L.out = hp.qDim(); break;
-        case TK: L.w = w.wk.data(); L.bias = w.bk.empty() ? nullptr : w.bk.data(); L.in = hp.nEmbd; L.out = hp.kvDim(); break;
-        case TV: L.w = w.wv.data(); L.bias = w.bv.empty() ? nullptr : w.bv.data(); L.in = hp.nEmbd; L.out = hp.kvDim(); break;
-        case TO: L.w = w.wo.data(); L.in = hp.qDim(); L.out = hp.nEmbd; break;
-        case TGate: L.w = w.wGate.data(); L.in = hp.nEmbd; L.out = hp.nFf; break;
-        case TUp: L.w = w.wUp.data(); L.in = hp.nEmbd; L.out = hp.nFf; break;
-        case TDown: L.w = w.wDown.data(); L.in = hp.nFf; L.out = hp.nEmbd; break;
+        case TQ: L.w = w.wq; L.bias = w.bq.empty() ? nullptr : w.bq.data(); L.in = hp.nEmbd; L.out = hp.qDim(); break;
+        case TK: L.w = w.wk; L.bias = w.bk.empty() ? nullptr : w.bk.data(); L.in = hp.nEmbd; L.out = hp.kvDim(); break;
+        case TV: L.w = w.wv; L.bias = w.bv.empty() ? nullptr : w.bv.data(); L.in = hp.nEmbd; L.out = hp.kvDim(); break;
+        case TO: L.w = w.wo; L.in = hp.qDim(); L.out = hp.nEmbd; break;
+        case TGate: L.w = w.wGate; L.in = hp.nEmbd; L.out = hp.nFf; break;
+        case TUp: L.w = w.wUp; L.in = hp.nEmbd; L.out = hp.nFf; break;
+        case TDown: L.w = w.wDown; L.in = hp.nFf; L.out = hp.nEmbd; break;
     }
     int pi = pairIndex[(size_t)layer * NumTargets + t];
     if (pi >= 0) {
@@ -290,7 +290,7 @@ LossResult Engine::run(const Batch& b, const int32_t* targets, bool training) {
     // layer inputs are kept only when training; evaluation ping-pongs between two slots
     fill(sc.xs, (size_t)(training ? nL + 1 : 2) * N * C);
     auto slot = [&](int l) { return sc.xs.data() + (size_t)(training ? l : l % 2) * N * C; };
-    embeddingForward(p, slot(0), b.tokens.data(), model->tokenEmbd.data(), N, C);
+    embeddingForward<float>(p, slot(0), b.tokens.data(), model->tokenEmbd, N, C);
     for (int l = 0; l < nL; l++) layerForward(l, slot(l), slot(l + 1), b, training, actsFor(l));
     // final norm + head + loss on the positions that have a target only
     std::vector<int64_t> rows;
@@ -306,7 +306,7 @@ LossResult Engine::run(const Batch& b, const int32_t* targets, bool training) {
     for (int64_t i = 0; i < Nt; i++) std::memcpy(xg.data() + i * C, xL + rows[i] * C, C * sizeof(float));
     rmsnormForward(p, xng.data(), rstd.data(), xg.data(), model->outputNorm.data(), Nt, C, hp.normEps);
     std::vector<float> dxng(training ? (size_t)Nt * C : 0);
-    r.lossSum = crossEntropyForwardBackward(p, training ? dxng.data() : (float*)nullptr, loss.data(), xng.data(), model->head(), tgt.data(), Nt, C,
+    r.lossSum = crossEntropyForwardBackward<float>(p, training ? dxng.data() : (float*)nullptr, loss.data(), xng.data(), model->head(), tgt.data(), Nt, C,
                                             hp.nVocab, vocabChunk, sc.ce);
     if (!training) return r;
     std::vector<float> dxg((size_t)Nt * C, 0.0f);
@@ -369,14 +369,14 @@ void Engine::logits(int n, const int32_t* tokens, float* out) {
     fill(sc.xs, (size_t)2 * n * C);
     float* x0 = sc.xs.data();
     float* x1 = sc.xs.data() + (size_t)n * C;
-    embeddingForward(p, x0, b.tokens.data(), model->tokenEmbd.data(), n, C);
+    embeddingForward<float>(p, x0, b.tokens.data(), model->tokenEmbd, n, C);
     for (int l = 0; l < hp.nLayer; l++) {
         layerForward(l, x0, x1, b, false, *shared);
         std::swap(x0, x1);
     }
     std::vector<float> xn((size_t)n * C), rstd(n);
     rmsnormForward(p, xn.data(), rstd.data(), x0, model->outputNorm.data(), n, C, hp.normEps);
-    gemm(p, false, true, n, hp.nVocab, C, 1.0f, xn.data(), C, model->head(), C, 0.0f, out, hp.nVocab);
+    gemmWeight(p, true, n, hp.nVocab, C, 1.0f, xn.data(), C, model->head(), 0.0f, out, hp.nVocab);
 }
 
 }  // namespace ditto

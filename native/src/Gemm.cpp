@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <vector>
+
+#include "Dequantize.h"
+#include "GgufFile.h"
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #define DITTO_X86 1
@@ -118,9 +123,10 @@ static void packB(bool transB, const float* B, int ldb, int p0, int j0, int kc, 
     }
 }
 
-// One thread's share: C[M x N] += alpha op(A) op(B), blocked and packed.
-static void gemmSerial(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
-                       const float* B, int ldb, float* C, int ldc) {
+// One thread's share: C[M x N] += alpha op(A) op(B), blocked and packed; packB(p0, j0, kc, nc, out)
+// packs op(B)[p0.., j0..] (j0 relative to this share's first column).
+template <typename PackB>
+static void gemmSerial(bool transA, int M, int N, int K, float alpha, const float* A, int lda, PackB&& packB, float* C, int ldc) {
     thread_local std::vector<float> packedA, packedB;
     packedA.resize((size_t)MC * KC);
     packedB.resize((size_t)KC * (NC + NR));
@@ -129,7 +135,7 @@ static void gemmSerial(bool transA, bool transB, int M, int N, int K, float alph
         int nc = std::min(NC, N - jc);
         for (int pc = 0; pc < K; pc += KC) {
             int kc = std::min(KC, K - pc);
-            packB(transB, B, ldb, pc, jc, kc, nc, packedB.data());
+            packB(pc, jc, kc, nc, packedB.data());
             for (int ic = 0; ic < M; ic += MC) {
                 int mc = std::min(MC, M - ic);
                 packA(transA, A, lda, ic, pc, mc, kc, alpha, packedA.data());
@@ -155,8 +161,12 @@ static void gemmSerial(bool transA, bool transB, int M, int N, int K, float alph
     }
 }
 
-void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc) {
+// Scales C by beta, then splits the larger output dimension across the pool so each thread packs
+// only its own part of the bigger operand; parts are whole register tiles so no two threads write
+// one tile. makePackB(j0) gives the packer for a share starting at column j0.
+template <typename MakePackB>
+static void gemmDriver(ThreadPool* pool, bool transA, int M, int N, int K, float alpha, const float* A, int lda, MakePackB&& makePackB,
+                       float beta, float* C, int ldc) {
     if (M <= 0 || N <= 0) return;
     if (beta == 0.0f) {
         for (int i = 0; i < M; i++) std::memset(C + (size_t)i * ldc, 0, N * sizeof(float));
@@ -166,11 +176,9 @@ void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float
     }
     if (K <= 0 || alpha == 0.0f) return;
     int threads = (pool && !insideParallelRegion()) ? pool->size() : 1;
-    // Split the larger output dimension so each thread packs only its own part of the bigger
-    // operand; parts are whole register tiles so no two threads write one tile.
     double work = (double)M * N * K;
     if (threads <= 1 || work < 2e5) {
-        gemmSerial(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+        gemmSerial(transA, M, N, K, alpha, A, lda, makePackB(0), C, ldc);
         return;
     }
     bool splitN = N >= M;
@@ -183,13 +191,111 @@ void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float
         int s0 = u0 * unit, s1 = std::min(extent, u1 * unit);
         if (s1 <= s0) return;
         if (splitN) {
-            const float* b = transB ? B + (size_t)s0 * ldb : B + s0;
-            gemmSerial(transA, transB, M, s1 - s0, K, alpha, A, lda, b, ldb, C + s0, ldc);
+            gemmSerial(transA, M, s1 - s0, K, alpha, A, lda, makePackB(s0), C + s0, ldc);
         } else {
             const float* a = transA ? A + s0 : A + (size_t)s0 * lda;
-            gemmSerial(transA, transB, s1 - s0, N, K, alpha, a, lda, B, ldb, C + (size_t)s0 * ldc, ldc);
+            gemmSerial(transA, s1 - s0, N, K, alpha, a, lda, makePackB(0), C + (size_t)s0 * ldc, ldc);
         }
     });
+}
+
+void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc) {
+    gemmDriver(pool, transA, M, N, K, alpha, A, lda, [&](int j0) {
+        return [=](int p0, int j, int kc, int nc, float* out) { packB(transB, B, ldb, p0, j0 + j, kc, nc, out); };
+    }, beta, C, ldc);
+}
+
+#ifdef DITTO_X86
+__attribute__((target("avx2,f16c"))) static void decodeF16Fast(const uint16_t* src, int n, float* out) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
+    for (; i < n; i++) out[i] = _cvtsh_ss(src[i]);
+}
+static const bool haveF16c = [] { __builtin_cpu_init(); return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"); }();
+#endif
+
+void decodeRow(const WeightMatrix& w, int row, int c0, int n, float* out) {
+    const uint8_t* r = w.data + (size_t)row * w.rowBytes;
+    switch (w.type) {
+        case GGML_F32:
+            std::memcpy(out, r + (size_t)c0 * 4, (size_t)n * 4);
+            return;
+        case GGML_F16: {
+            const uint16_t* h = reinterpret_cast<const uint16_t*>(r) + c0;
+#ifdef DITTO_X86
+            if (haveF16c) { decodeF16Fast(h, n, out); return; }
+#endif
+            for (int i = 0; i < n; i++) out[i] = halfToFloat(h[i]);
+            return;
+        }
+        case GGML_BF16: {
+            const uint16_t* h = reinterpret_cast<const uint16_t*>(r) + c0;
+            for (int i = 0; i < n; i++) {
+                uint32_t bits = (uint32_t)h[i] << 16;
+                std::memcpy(out + i, &bits, 4);
+            }
+            return;
+        }
+        case GGML_Q8_0: {
+            // 34-byte blocks of 32: f16 scale, 32 int8
+            int c = c0, end = c0 + n;
+            while (c < end) {
+                int blk = c / 32, in = c % 32, take = std::min(32 - in, end - c);
+                const uint8_t* b = r + (size_t)blk * 34;
+                float d = halfToFloat((uint16_t)(b[0] | b[1] << 8));
+                const int8_t* q = reinterpret_cast<const int8_t*>(b + 2) + in;
+                for (int i = 0; i < take; i++) out[c - c0 + i] = d * q[i];
+                c += take;
+            }
+            return;
+        }
+        default:
+            throw std::runtime_error("internal: weight type " + std::to_string(w.type) + " cannot be decoded in products");
+    }
+}
+
+// Packs op(W)[p0.., j0..] into NR-column slivers; see packB.
+static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int kc, int nc, float* out) {
+    thread_local std::vector<float> row;
+    if (transW) {  // op(W)[p][j] = W[j][p]: decode kc values of each of the sliver's rows
+        row.resize(kc);
+        for (int js = 0; js < nc; js += NR) {
+            int cols = std::min(NR, nc - js);
+            float* dst = out + (size_t)js * kc;
+            for (int j = 0; j < NR; j++) {
+                if (j < cols) {
+                    decodeRow(w, j0 + js + j, p0, kc, row.data());
+                    for (int p = 0; p < kc; p++) dst[p * NR + j] = row[p];
+                } else {
+                    for (int p = 0; p < kc; p++) dst[p * NR + j] = 0.0f;
+                }
+            }
+        }
+    } else {  // op(W)[p][j] = W[p][j]: decode nc values of each of kc rows, straight into the slivers
+        row.resize(nc);
+        for (int p = 0; p < kc; p++) {
+            decodeRow(w, p0 + p, j0, nc, row.data());
+            for (int js = 0; js < nc; js += NR) {
+                int cols = std::min(NR, nc - js);
+                float* dst = out + (size_t)js * kc + (size_t)p * NR;
+                std::memcpy(dst, row.data() + js, cols * sizeof(float));
+                for (int j = cols; j < NR; j++) dst[j] = 0.0f;
+            }
+        }
+    }
+}
+
+void gemmWeight(ThreadPool* pool, bool transW, int M, int N, int K, float alpha, const float* A, int lda, const WeightMatrix& w, float beta,
+                float* C, int ldc) {
+    if (w.type == GGML_F32) {  // plain floats: the ordinary packer reads them directly
+        const float* B = reinterpret_cast<const float*>(w.data);
+        gemm(pool, false, transW, M, N, K, alpha, A, lda, B, (int)(w.rowBytes / 4), beta, C, ldc);
+        return;
+    }
+    gemmDriver(pool, false, M, N, K, alpha, A, lda, [&](int j0) {
+        return [=, &w](int p0, int j, int kc, int nc, float* out) { packWeight(transW, w, p0, j0 + j, kc, nc, out); };
+    }, beta, C, ldc);
 }
 
 void gemm(ThreadPool*, bool transA, bool transB, int M, int N, int K, double alpha, const double* A, int lda,

@@ -4,9 +4,30 @@
 // float: cache-blocked, packed, AVX2/FMA micro-kernel picked at run time (scalar fallback),
 // split across the pool's threads. double: plain loops, the reference for gradient checks.
 #pragma once
+#include <cstddef>
+#include <cstdint>
+
 #include "ThreadPool.h"
 
 namespace ditto {
+
+// A frozen weight matrix [rows x cols], row-major, in its file encoding (F32, F16, BF16 or Q8_0
+// blocks along each row). Products decode it into their packed panels, so a quantized model is
+// never expanded in memory and each weight crosses the memory bus in its compact form.
+struct WeightMatrix {
+    const uint8_t* data = nullptr;
+    uint32_t type = 0;  // GgmlType
+    int rows = 0, cols = 0;
+    size_t rowBytes = 0;
+    WeightMatrix rowsView(int r0, int n) const { WeightMatrix w = *this; w.data = data + (size_t)r0 * rowBytes; w.rows = n; return w; }
+};
+
+// out[n] = W[row][c0 .. c0+n)
+void decodeRow(const WeightMatrix& w, int row, int c0, int n, float* out);
+
+// C[M x N] = alpha * A[M x K] * op(W) + beta * C with op(W) = W^T (W is [N x K], transW) or W ([K x N]).
+void gemmWeight(ThreadPool* pool, bool transW, int M, int N, int K, float alpha, const float* A, int lda,
+                const WeightMatrix& w, float beta, float* C, int ldc);
 
 void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float alpha,
           const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);

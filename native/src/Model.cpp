@@ -20,13 +20,41 @@ static std::vector<float> loadTensor(const GgufFile& f, const std::string& name,
     return out;
 }
 
+// A matrix W [ne1 x ne0] (ne0 = input width): a view into the file when products can decode its
+// type, else expanded to F32 here.
+static WeightMatrix loadMatrix(Model& m, const GgufFile& f, const std::string& name, int64_t ne0, int64_t ne1) {
+    const GgufTensor& t = f.requireTensor(name);
+    int64_t e0 = t.ne.size() > 0 ? t.ne[0] : 1, e1 = t.ne.size() > 1 ? t.ne[1] : 1;
+    if (e0 != ne0 || e1 != ne1)
+        throw std::runtime_error("model " + f.path() + ": tensor " + name + " has shape [" + std::to_string(e0) + ", " +
+                                 std::to_string(e1) + "], expected [" + std::to_string(ne0) + ", " + std::to_string(ne1) +
+                                 "] from the metadata");
+    WeightMatrix w;
+    w.rows = (int)ne1;
+    w.cols = (int)ne0;
+    bool direct = t.type == GGML_F32 || t.type == GGML_F16 || t.type == GGML_BF16 || (t.type == GGML_Q8_0 && ne0 % 32 == 0);
+    if (direct) {
+        w.type = t.type;
+        w.data = t.data;
+        w.rowBytes = tensorBytes(t.type, ne0);
+        return w;
+    }
+    m.expanded.emplace_back((size_t)(ne0 * ne1));
+    dequantize(t.type, t.data, ne0 * ne1, m.expanded.back().data(), name);
+    w.type = GGML_F32;
+    w.data = reinterpret_cast<const uint8_t*>(m.expanded.back().data());
+    w.rowBytes = (size_t)ne0 * 4;
+    return w;
+}
+
 static std::vector<float> loadOptional(const GgufFile& f, const std::string& name, int64_t ne0) {
     return f.tensor(name) ? loadTensor(f, name, ne0) : std::vector<float>();
 }
 
 std::unique_ptr<Model> loadModel(const std::string& path) {
-    GgufFile f(path);
     auto m = std::make_unique<Model>();
+    m->file = std::make_shared<GgufFile>(path);
+    const GgufFile& f = *m->file;
     HParams& hp = m->hp;
     hp.archName = f.getString("general.architecture");
     if (hp.archName == "llama") hp.arch = Arch::Llama;
@@ -68,9 +96,9 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
     hp.tiedOutput = f.tensor("output.weight") == nullptr;
 
     int C = hp.nEmbd, F = hp.nFf, Q = hp.qDim(), KV = hp.kvDim(), D = hp.headDim;
-    m->tokenEmbd = loadTensor(f, "token_embd.weight", C, hp.nVocab);
+    m->tokenEmbd = loadMatrix(*m, f, "token_embd.weight", C, hp.nVocab);
     m->outputNorm = loadTensor(f, "output_norm.weight", C);
-    if (!hp.tiedOutput) m->output = loadTensor(f, "output.weight", C, hp.nVocab);
+    if (!hp.tiedOutput) m->output = loadMatrix(*m, f, "output.weight", C, hp.nVocab);
     if (f.tensor("rope_freqs.weight")) {
         m->ropeFreqs = loadTensor(f, "rope_freqs.weight", hp.rope.nRot / 2);
         hp.rope.freqFactors = m->ropeFreqs.data();
@@ -80,9 +108,9 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
         std::string b = "blk." + std::to_string(l) + ".";
         LayerWeights& w = m->layers[l];
         w.attnNorm = loadTensor(f, b + "attn_norm.weight", C);
-        w.wq = loadTensor(f, b + "attn_q.weight", C, Q);
-        w.wk = loadTensor(f, b + "attn_k.weight", C, KV);
-        w.wv = loadTensor(f, b + "attn_v.weight", C, KV);
+        w.wq = loadMatrix(*m, f, b + "attn_q.weight", C, Q);
+        w.wk = loadMatrix(*m, f, b + "attn_k.weight", C, KV);
+        w.wv = loadMatrix(*m, f, b + "attn_v.weight", C, KV);
         w.bq = loadOptional(f, b + "attn_q.bias", Q);
         w.bk = loadOptional(f, b + "attn_k.bias", KV);
         w.bv = loadOptional(f, b + "attn_v.bias", KV);
@@ -90,11 +118,11 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
             w.qNorm = loadTensor(f, b + "attn_q_norm.weight", D);
             w.kNorm = loadTensor(f, b + "attn_k_norm.weight", D);
         }
-        w.wo = loadTensor(f, b + "attn_output.weight", Q, C);
+        w.wo = loadMatrix(*m, f, b + "attn_output.weight", Q, C);
         w.ffnNorm = loadTensor(f, b + "ffn_norm.weight", C);
-        w.wGate = loadTensor(f, b + "ffn_gate.weight", C, F);
-        w.wUp = loadTensor(f, b + "ffn_up.weight", C, F);
-        w.wDown = loadTensor(f, b + "ffn_down.weight", F, C);
+        w.wGate = loadMatrix(*m, f, b + "ffn_gate.weight", C, F);
+        w.wUp = loadMatrix(*m, f, b + "ffn_up.weight", C, F);
+        w.wDown = loadMatrix(*m, f, b + "ffn_down.weight", F, C);
     }
     return m;
 }

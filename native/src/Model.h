@@ -23,14 +23,23 @@ struct HParams {
 };
 
 struct LayerWeights {
-    std::vector<float> attnNorm, wq, wk, wv, bq, bk, bv, qNorm, kNorm, wo, ffnNorm, wGate, wUp, wDown;
+    std::vector<float> attnNorm, bq, bk, bv, qNorm, kNorm, ffnNorm;
+    WeightMatrix wq, wk, wv, wo, wGate, wUp, wDown;
 };
 
+class GgufFile;
+
+// Matrices in F32, F16, BF16 or Q8_0 stay in the memory-mapped file and are decoded inside the
+// products; K-quants are expanded to F32 at load (their super-block layout does not decode cheaply
+// per panel). Vectors (norms, biases) are always F32 copies.
 struct Model {
     HParams hp;
-    std::vector<float> tokenEmbd, outputNorm, output, ropeFreqs;
+    std::shared_ptr<GgufFile> file;
+    std::vector<std::vector<float>> expanded;  // storage of matrices decoded at load
+    WeightMatrix tokenEmbd, output;
+    std::vector<float> outputNorm, ropeFreqs;
     std::vector<LayerWeights> layers;
-    const float* head() const { return hp.tiedOutput ? tokenEmbd.data() : output.data(); }
+    const WeightMatrix& head() const { return hp.tiedOutput ? tokenEmbd : output; }
 };
 
 // Throws std::runtime_error naming an unsupported architecture, tensor type or missing tensor.

@@ -38,6 +38,24 @@ struct Dropout {
     }
 };
 
+// Frozen weights: plain arrays in the double reference, file-encoded WeightMatrix in the engine.
+template <typename T> struct WeightOf { using type = const T*; };
+template <> struct WeightOf<float> { using type = WeightMatrix; };
+
+// op(W) = W^T (W is [N x K]) when transW, else W ([K x N]); C (M,N) = alpha A (M,K) op(W) + beta C
+inline void gemmW(ThreadPool* pool, bool transW, int M, int N, int K, double alpha, const double* A, int lda, const double* W, double beta, double* C, int ldc) {
+    gemm(pool, false, transW, M, N, K, alpha, A, lda, W, transW ? K : N, beta, C, ldc);
+}
+inline void gemmW(ThreadPool* pool, bool transW, int M, int N, int K, float alpha, const float* A, int lda, const WeightMatrix& W, float beta, float* C, int ldc) {
+    gemmWeight(pool, transW, M, N, K, alpha, A, lda, W, beta, C, ldc);
+}
+// out (cols) = W[row]
+inline void weightRow(const double* W, int64_t row, int cols, double* out) { std::memcpy(out, W + row * cols, cols * sizeof(double)); }
+inline void weightRow(const WeightMatrix& W, int64_t row, int cols, float* out) { decodeRow(W, (int)row, 0, cols, out); }
+// rows [r0, r0+n) of W, whose rows have cols values
+inline const double* weightRows(const double* W, int64_t r0, int, int cols) { return W + r0 * cols; }
+inline WeightMatrix weightRows(const WeightMatrix& W, int64_t r0, int n, int) { return W.rowsView((int)r0, n); }
+
 // Runs a row loop over the pool in contiguous chunks (serial when pool is null).
 template <typename F> void forRows(ThreadPool* pool, int64_t n, F&& fn) {
     int parts = pool ? std::min<int64_t>(pool->size() * 4, std::max<int64_t>(1, n)) : 1;
@@ -48,9 +66,9 @@ template <typename F> void forRows(ThreadPool* pool, int64_t n, F&& fn) {
 // ---- embedding ----------------------------------------------------------------------------------
 
 // out (N,C) = table[tokens] ; table (V,C)
-template <typename T> void embeddingForward(ThreadPool* pool, T* out, const int32_t* tokens, const T* table, int64_t N, int C) {
+template <typename T> void embeddingForward(ThreadPool* pool, T* out, const int32_t* tokens, const typename WeightOf<T>::type& table, int64_t N, int C) {
     forRows(pool, N, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; i++) std::memcpy(out + i * C, table + (int64_t)tokens[i] * C, C * sizeof(T));
+        for (int64_t i = i0; i < i1; i++) weightRow(table, tokens[i], C, out + i * C);
     });
 }
 // dtable (V,C) += scatter of dout (N,C); serial because tokens repeat
@@ -252,7 +270,7 @@ template <typename T> void swigluBackward(ThreadPool* pool, T* dgate, T* dup, co
 
 // y = x W^T + bias + scale * (dropout(x) A^T) B^T ; W (O,I), A (r,I), B (O,r); LoRA part optional.
 template <typename T> struct Linear {
-    const T* w = nullptr;
+    typename WeightOf<T>::type w{};
     const T* bias = nullptr;
     int in = 0, out = 0;
     // LoRA, when a != nullptr
@@ -267,7 +285,7 @@ template <typename T> struct Linear {
 
 // y (N,O) ; xd (N,I) receives dropout(x) when dropout is on (else unused) ; h (N,r) = xd A^T
 template <typename T> void linearForward(ThreadPool* pool, T* y, T* h, T* xd, const T* x, const Linear<T>& L, int64_t N) {
-    gemm(pool, false, true, (int)N, L.out, L.in, T(1), x, L.in, L.w, L.in, T(0), y, L.out);
+    gemmW(pool, true, (int)N, L.out, L.in, T(1), x, L.in, L.w, T(0), y, L.out);
     if (L.bias)
         forRows(pool, N, [&](int64_t i0, int64_t i1) {
             for (int64_t i = i0; i < i1; i++)
@@ -289,7 +307,7 @@ template <typename T> void linearForward(ThreadPool* pool, T* y, T* h, T* xd, co
 // dx (N,I) += ; da (r,I), db (O,r) += ; dh (N,r) and dxl (N,I) are scratch
 template <typename T> void linearBackward(ThreadPool* pool, T* dx, const T* dy, const T* x, const T* xd, const T* h, const Linear<T>& L,
                                           int64_t N, T* dh, T* dxl) {
-    gemm(pool, false, false, (int)N, L.in, L.out, T(1), dy, L.out, L.w, L.in, T(1), dx, L.in);
+    gemmW(pool, false, (int)N, L.in, L.out, T(1), dy, L.out, L.w, T(1), dx, L.in);
     if (!L.a) return;
     const T* xin = L.dropout.p > 0 ? xd : x;
     gemm(pool, true, false, L.out, L.rank, (int)N, L.scale, dy, L.out, h, L.rank, T(1), L.db, L.rank);   // db += s dy^T h
@@ -315,7 +333,7 @@ template <typename T> struct CrossEntropyScratch { std::vector<T> logits, m, s, 
 // softmax-weighted sum of E rows (rescaled as m grows), so dxn = acc / s - E[target] needs no
 // second pass and the (Nt, V) logits never exist.
 // dxn (Nt,C) overwritten (may be null: loss only); loss (Nt) per-row cross-entropy; returns sum.
-template <typename T> double crossEntropyForwardBackward(ThreadPool* pool, T* dxn, T* loss, const T* xn, const T* E, const int32_t* targets,
+template <typename T> double crossEntropyForwardBackward(ThreadPool* pool, T* dxn, T* loss, const T* xn, const typename WeightOf<T>::type& E, const int32_t* targets,
                                                          int64_t Nt, int C, int V, int chunk, CrossEntropyScratch<T>& sc) {
     if (Nt == 0) return 0;
     sc.logits.resize((size_t)Nt * chunk);
@@ -326,7 +344,8 @@ template <typename T> double crossEntropyForwardBackward(ThreadPool* pool, T* dx
     for (int v0 = 0; v0 < V; v0 += chunk) {
         int vc = std::min(chunk, V - v0);
         T* lg = sc.logits.data();
-        gemm(pool, false, true, (int)Nt, vc, C, T(1), xn, C, E + (int64_t)v0 * C, C, T(0), lg, vc);
+        auto Ec = weightRows(E, v0, vc, C);
+        gemmW(pool, true, (int)Nt, vc, C, T(1), xn, C, Ec, T(0), lg, vc);
         forRows(pool, Nt, [&](int64_t i0, int64_t i1) {
             for (int64_t i = i0; i < i1; i++) {
                 T* row = lg + i * vc;
@@ -344,7 +363,7 @@ template <typename T> double crossEntropyForwardBackward(ThreadPool* pool, T* dx
                     for (int c = 0; c < C; c++) dxn[i * C + c] *= rescale;
             }
         });
-        if (dxn) gemm(pool, false, false, (int)Nt, C, vc, T(1), lg, vc, E + (int64_t)v0 * C, C, T(1), dxn, C);
+        if (dxn) gemmW(pool, false, (int)Nt, C, vc, T(1), lg, vc, Ec, T(1), dxn, C);
     }
     double total = 0;
     for (int64_t i = 0; i < Nt; i++) {
@@ -353,9 +372,10 @@ template <typename T> double crossEntropyForwardBackward(ThreadPool* pool, T* dx
     }
     if (dxn)
         forRows(pool, Nt, [&](int64_t i0, int64_t i1) {
+            std::vector<T> et(C);
             for (int64_t i = i0; i < i1; i++) {
                 T inv = T(1) / sc.s[i];
-                const T* et = E + (int64_t)targets[i] * C;
+                weightRow(E, targets[i], C, et.data());
                 for (int c = 0; c < C; c++) dxn[i * C + c] = dxn[i * C + c] * inv - et[c];
             }
         });
