@@ -72,9 +72,9 @@ const messages: ChatMessage[][] = queries.map((q) => {
 console.log(`model ${modelPath}\nbackend ${llama.gpu === false ? "cpu" : llama.gpu}, ${threads} threads (${physicalCores()} physical cores), ` +
     `${parallel} sequences x ${tokens} tokens, load average ${loadavg()[0]!.toFixed(1)}`);
 
-await runtimeRun(8); // page the weights in before the first measurement
+await warmUp(); // page the weights in before the first measurement
 const pipeline = await pipelineRun();
-const runtime = await runtimeRun(tokens);
+const runtime = await runtimeRun();
 const bare = await bareRun();
 const rows = [["pipeline (simulateResponses)", pipeline], ["runtime (GenerationPool)", runtime], ["bare node-llama-cpp", bare]] as const;
 console.log(`\n side                          tokens  seconds  tokens/s`);
@@ -109,8 +109,13 @@ async function pipelineRun() {
     }
 }
 
+async function warmUp() {
+    const pool = await GenerationPool.create(llama, model, {parallel: 1, contextSize, threads});
+    try { await pool.generate({messages: [{role: "user", content: "Hello"}], sampling: {maxTokens: 4}}); } finally { await pool.dispose(); }
+}
+
 /** GenerationPool with the same messages, sampling and seeds. */
-async function runtimeRun(maxTokens: number) {
+async function runtimeRun(maxTokens = tokens) {
     const pool = await GenerationPool.create(llama, model, {parallel, contextSize, threads});
     try {
         const t0 = performance.now();

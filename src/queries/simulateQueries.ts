@@ -2,6 +2,7 @@ import type {Character} from "../characters/characterSchema.js";
 import {renderProfile} from "../characters/renderProfile.js";
 import type {Rejection} from "../filters/rejectionSchema.js";
 import type {Generator} from "../generate/Generator.js";
+import {generationFailed} from "../generate/generationFailed.js";
 import type {PromptTemplates} from "../generate/PromptTemplates.js";
 import type {JsonlStore} from "../runs/JsonlStore.js";
 import {seedFor} from "../runs/seedFor.js";
@@ -53,7 +54,8 @@ export async function simulateQueries(o: SimulateQueriesOptions): Promise<void> 
         });
         const problems: string[] = [];
         for (let s = 0; s < o.samples; s++) {
-            const res = await o.generator.generate({messages: [{role: "user", content: prompt}], sampling: {...o.sampling, seed: seedFor(o.seed, groupId, s)}, jsonSchema: schema});
+            const res = await o.generator.generate({messages: [{role: "user", content: prompt}], sampling: {...o.sampling, seed: seedFor(o.seed, groupId, s)}, jsonSchema: schema})
+                .catch((err: unknown) => { throw generationFailed(groupId, err); });
             const parsed = parseQuestions(res, o.queriesPerPair);
             if ("problem" in parsed) { problems.push(`sample ${s + 1}: ${parsed.problem}`); continue; }
             parsed.questions.forEach((question, i) => {

@@ -1,6 +1,7 @@
 import type {Character} from "../characters/characterSchema.js";
 import {renderProfile} from "../characters/renderProfile.js";
 import type {Generator} from "../generate/Generator.js";
+import {generationFailed} from "../generate/generationFailed.js";
 import type {PromptTemplates} from "../generate/PromptTemplates.js";
 import type {Query} from "../queries/querySchema.js";
 import type {JsonlStore} from "../runs/JsonlStore.js";
@@ -47,7 +48,7 @@ export async function simulateResponses(o: SimulateResponsesOptions): Promise<vo
             const res = await o.generator.generate({
                 messages: [{role: "system", content: system}, {role: "user", content: q.question}],
                 sampling: {...o.sampling, seed: seedFor(o.seed, id)}
-            });
+            }).catch((err: unknown) => { throw generationFailed(id, err); });
             o.store.append({id, query: q.id, character: c.id, question: q.question, answer: res.text.trim(),
                 provenance: q.provenance, finish: res.finish, tokens: res.tokens});
         }
