@@ -71,17 +71,34 @@ export class ChatTokenizer {
             throw new DittoError(`the chat template (${this.wrapperName}) changes the assistant replies when rendering them, so ditto cannot find which tokens are the replies`,
                 {hint: "report this with the model's chat template; as a workaround convert the model with a ChatML template", code: "TRAIN_TEMPLATE_MASK"});
 
+        // Our walk must give exactly the tokens generation would evaluate. The fast walk tokenizes
+        // each reply on its own; if BPE would have merged across a reply's edge, walk again
+        // tokenizing whole runs (what inference sees) and place the edges by common prefix.
+        const reference = plain.tokenize(this.model.tokenizer);
+        let walk = this.walk(marked, false);
+        if (!sameTokens(walk.tokens, reference)) walk = this.walk(marked, true);
+        if (!sameTokens(walk.tokens, reference))
+            throw new Error(`ChatTokenizer: marker tokenization diverged from LlamaText.tokenize (${walk.tokens.length} vs ${reference.length} tokens, template ${this.wrapperName})`);
+        const {tokens, mask, boundaryMerges} = walk;
+        const last = messages[messages.length - 1];
+        if (last?.role === "assistant") { tokens.push(this.endOfTurn); mask.push(1); }
+        return {tokens: Int32Array.from(tokens), mask: Uint8Array.from(mask), boundaryMerges};
+    }
+
+    /**
+     * Mirrors LlamaText.tokenize (what LlamaChat feeds the model): runs of plain text between
+     * special parts are tokenized together, always with "trimLeadingSpace" (the run itself counts
+     * as content); special text trims its leading space once anything precedes it.
+     */
+    private walk(marked: LlamaText, exact: boolean): {tokens: Token[], mask: number[], boundaryMerges: number} {
         const tokens: Token[] = [];
         const mask: number[] = [];
         let boundaryMerges = 0;
         const tokenizer = this.model.tokenizer;
-        // Mirrors LlamaText.tokenize (what LlamaChat feeds the model): runs of plain text between
-        // special parts are tokenized together, always with "trimLeadingSpace" (the run itself
-        // counts as content); special text trims its leading space once anything precedes it.
         let run = "";
         const flush = () => {
             if (run === "") return false;
-            const res = tokenizeRun(run, (text) => tokenizer(text, false, "trimLeadingSpace"));
+            const res = tokenizeRun(run, (text) => tokenizer(text, false, "trimLeadingSpace"), exact);
             boundaryMerges += res.boundaryMerges;
             for (let i = 0; i < res.tokens.length; i++) { tokens.push(res.tokens[i]!); mask.push(res.mask[i]!); }
             run = "";
@@ -103,13 +120,7 @@ export class ChatTokenizer {
             }
         }
         flush();
-        // Our walk must give exactly the tokens generation would evaluate; anything else is a bug here.
-        const reference = plain.tokenize(tokenizer);
-        if (reference.length !== tokens.length || reference.some((t, i) => t !== tokens[i]))
-            throw new Error(`ChatTokenizer: marker tokenization diverged from LlamaText.tokenize (${tokens.length} vs ${reference.length} tokens, template ${this.wrapperName})`);
-        const last = messages[messages.length - 1];
-        if (last?.role === "assistant") { tokens.push(this.endOfTurn); mask.push(1); }
-        return {tokens: Int32Array.from(tokens), mask: Uint8Array.from(mask), boundaryMerges};
+        return {tokens, mask, boundaryMerges};
     }
 
     public detokenize(tokens: ArrayLike<number>): string {
@@ -149,10 +160,12 @@ function sameText(a: LlamaText, b: LlamaText): boolean {
  * merged across a boundary), the whole run's tokens are kept, since that is what inference sees,
  * and each boundary is placed by the longest common token prefix.
  */
-function tokenizeRun(marked: string, tokenize: (text: string) => Token[]): {tokens: Token[], mask: number[], boundaryMerges: number} {
+function tokenizeRun(marked: string, tokenize: (text: string) => Token[], exact: boolean): {tokens: Token[], mask: number[], boundaryMerges: number} {
     const text = marked.replaceAll(OPEN, "").replaceAll(CLOSE, "");
-    const whole = tokenize(text);
-    if (!marked.includes(OPEN)) return {tokens: whole, mask: whole.map(() => 0), boundaryMerges: 0};
+    if (!marked.includes(OPEN)) {
+        const tokens = tokenize(text);
+        return {tokens, mask: tokens.map(() => 0), boundaryMerges: 0};
+    }
 
     const pieces: {text: string, reply: boolean}[] = [];
     const boundaries: {at: number, reply: boolean}[] = []; // char offsets in `text` where reply state changes
@@ -174,8 +187,9 @@ function tokenizeRun(marked: string, tokenize: (text: string) => Token[]): {toke
     pieces.forEach((p) => {
         for (const t of tokenize(p.text)) { split.push(t); splitMask.push(p.reply ? 1 : 0); }
     });
-    if (split.length === whole.length && split.every((t, i) => t === whole[i]))
-        return {tokens: whole, mask: splitMask, boundaryMerges: 0};
+    if (!exact) return {tokens: split, mask: splitMask, boundaryMerges: 0};
+    const whole = tokenize(text);
+    if (sameTokens(split, whole)) return {tokens: whole, mask: splitMask, boundaryMerges: 0};
 
     const mask = whole.map(() => 0);
     let merges = 0;
@@ -187,6 +201,10 @@ function tokenizeRun(marked: string, tokenize: (text: string) => Token[]): {toke
         for (let i = start; i < end; i++) mask[i] = 1;
     }
     return {tokens: whole, mask, boundaryMerges: merges};
+}
+
+function sameTokens(a: readonly Token[], b: readonly Token[]): boolean {
+    return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
 function commonPrefix(a: readonly Token[], b: readonly Token[]): number {

@@ -6,6 +6,8 @@ export type TrainCheckpoint = {
     /** optimizer steps done; training continues with step + 1 */
     step: number,
     epoch: number,
+    /** where the next step reads: epoch (0-based, its row order is seeded by seed and epoch) and micro-batch within it */
+    dataPosition: {epoch: number, microBatch: number},
     elapsed: number,
     tokens: number,
     engine: {step: number, rng: string},

@@ -154,6 +154,7 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
                 if (o.saveEvery > 0 && done % o.saveEvery === 0 && done < totalSteps) {
                     writeCheckpoint(outDir, {
                         version: 1, step: done, epoch: last.epoch, elapsed, tokens: tokensSeen,
+                        dataPosition: {epoch: Math.floor(done / stepsPerEpoch), microBatch: (done % stepsPerEpoch) * o.gradAccum},
                         options: {...o, resume: false},
                         dataset: {path: o.dataPath, sha256: data.datasetSha256, trainRows: data.train.length, heldOutRows: data.heldOut.length}
                     }, engine.getState(), o.keepCheckpoints);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {mkdtempSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
+import {GeneralChatWrapper} from "node-llama-cpp";
 import {ChatTokenizer} from "../../src/train/ChatTokenizer.js";
 import {readDataset} from "../../src/train/readDataset.js";
 import {formatMask} from "../../src/train/formatMask.js";
@@ -66,6 +67,21 @@ test("a conversation that ends with a user message gets the generation prompt, u
     const enc = tok.encode(conversation.slice(0, 4));
     assert.equal(maskedSpans(enc.tokens, enc.mask).length, 1);
     assert.ok(tok.detokenize(enc.tokens).endsWith("Any  spaces <|im_end|>\n<|im_start|>assistant\n"));
+});
+
+test("a template with plain-text role headers: tokens stay exactly what inference sees when BPE merges across a reply's edge", () => {
+    // GeneralChatWrapper writes "### Assistant\n" as plain text, so a reply that starts with
+    // newlines shares its first token with the header.
+    const tok = ChatTokenizer.fromModel(tokenizers[0]!.model, new GeneralChatWrapper());
+    const messages = [{role: "user" as const, content: "Hi"}, {role: "assistant" as const, content: "\n\nHello there"},
+        {role: "user" as const, content: "More"}, {role: "assistant" as const, content: "Sure."}];
+    const enc = tok.encode(messages);
+    assert.equal(enc.boundaryMerges, 1);
+    const reference = tok.chatWrapper.generateContextState({chatHistory: [{type: "user", text: "Hi"}, {type: "model", response: ["\n\nHello there"]},
+        {type: "user", text: "More"}, {type: "model", response: ["Sure."]}]}).contextText.tokenize(tok.model.tokenizer);
+    assert.deepEqual(Array.from(enc.tokens.subarray(0, -1)), reference);
+    const spans = maskedSpans(enc.tokens, enc.mask).map((s) => tok.detokenize(s));
+    assert.deepEqual(spans, ["\n\n\nHello there", "Sure.<|im_end|>"]); // the merged token goes with the reply
 });
 
 test("reserved marker characters in the data are a clear error", () => {
