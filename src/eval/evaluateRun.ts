@@ -52,7 +52,9 @@ export type EvaluateRunOptions = {
     log?: (line: string) => void,
     /** progress: each answer and judgement as it is stored */
     onAnswer?: (answer: Answer) => void,
-    onJudgement?: (judgement: Judgement) => void
+    onJudgement?: (judgement: Judgement) => void,
+    /** progress counts, after each answer and judgement (done includes work finished by an earlier call) */
+    onProgress?: (progress: {stage: "answer" | "judge", done: number, total: number}) => void
 };
 
 export type EvaluateRunResult = {
@@ -102,7 +104,9 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     const getBasePool = async () => basePool ??= await openPool();
 
     try {
-        if (stages.has("build") || !existsSync(p.evalSet)) {
+        // `ditto eval` (all stages) keeps an imported set; `ditto eval build` always rebuilds
+        const keepImported = !options.stages && !options.evalFile && existsSync(p.evalSet) && readEvalSet(p.evalSet)[0]!.source === "wikiroleeval";
+        if ((stages.has("build") && !keepImported) || !existsSync(p.evalSet)) {
             mkdirSync(p.dir, {recursive: true});
             if (options.evalFile) {
                 const sessions = importWikiRoleEval(options.evalFile);
@@ -121,6 +125,10 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
             const models = {base: basename(modelPath), ...(adapterPath ? {adapter: basename(adapterPath)} : {}), judge: judgeRef ? basename(judgeRef) : `${basename(modelPath)} (no adapter)`};
             writeFileSync(p.models, JSON.stringify(models, null, 2) + "\n");
             const answers = JsonlStore.open<Answer>(p.answers, {parse: (v) => answerSchema.parse(v)});
+            const questionOf = new Map(sessions.flatMap((s) => s.turns.map((t) => [t.id, t.question] as const)));
+            const stale = answers.values().find((a) => questionOf.has(a.turn) && questionOf.get(a.turn) !== a.question);
+            if (stale) throw new DittoError(`${p.answers}: answer ${stale.id} is to another question than the eval set's turn ${stale.turn}`, {
+                hint: `the eval set was rebuilt from changed data: delete ${p.answers} and ${p.judgements} (and the .partial files) and run again`, code: "EVAL_STALE"});
             const variants: EvalVariant[] = adapterPath ? (recipe.eval.compare_base ? ["adapter", "base"] : ["adapter"]) : ["base"];
             for (const variant of variants) {
                 const todo = sessions.filter((s) => s.turns.some((t) => !answers.has(`${variant}/${t.id}`)));
@@ -129,7 +137,12 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
                     hint: `the eval set changed after answering: delete ${p.answers} and ${p.judgements} and run again`, code: "EVAL_STALE"});
                 log(`answering ${todo.length} session(s) with the ${variant} model`);
                 const pool = variant === "adapter" ? await openPool([{path: adapterPath!, scale: options.adapterScale ?? 1}]) : await getBasePool();
-                await answerEvalSet({sessions: todo, pool, variant, store: answers, recipe, signal: options.signal, onAnswer: (a) => { result.answered++; options.onAnswer?.(a); }});
+                const total = sessions.reduce((n, s) => n + s.turns.length, 0);
+                await answerEvalSet({sessions: todo, pool, variant, store: answers, recipe, signal: options.signal, onAnswer: (a) => {
+                    result.answered++;
+                    options.onAnswer?.(a);
+                    options.onProgress?.({stage: "answer", done: answers.values().filter((x) => x.variant === variant).length, total});
+                }});
                 if (variant === "adapter") {
                     // free the adapter's context before judging
                     pools.splice(pools.indexOf(pool), 1);
@@ -144,7 +157,11 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
                     : await getBasePool();
                 if (judgeRef) pools.push(judge);
                 log(`judging ${toJudge.length} answers (${recipe.eval.samples} sample(s) x 3 judges each)`);
-                const j = await judgeAnswers({sessions, answers: toJudge, judge, store: judgements, recipe, signal: options.signal, onJudgement: (x) => { result.judged++; options.onJudgement?.(x); }});
+                const j = await judgeAnswers({sessions, answers: toJudge, judge, store: judgements, recipe, signal: options.signal, onJudgement: (x) => {
+                    result.judged++;
+                    options.onJudgement?.(x);
+                    options.onProgress?.({stage: "judge", done: judgements.size, total: toJudge.length * 3 * recipe.eval.samples});
+                }});
                 result.skipped = j.skipped;
                 if (!options.signal?.aborted) {
                     answers.finalize((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -1,6 +1,6 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {existsSync, mkdtempSync, readFileSync} from "node:fs";
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
 import {evaluateRun} from "../../src/eval/evaluateRun.js";
@@ -118,4 +118,22 @@ test("held-out characters without pipeline queries get questions written for the
     assert.equal(sessions.length, 2);
     for (const s of sessions) assert.deepEqual(s.turns.map((t) => t.provenance).sort(), ["own", "partner"]);
     assert.ok(questions.every((q) => q.origin === "template" || q.origin === "model"));
+});
+
+test("evaluation on an imported WikiRoleEval file; a later `ditto eval` keeps the imported set", async () => {
+    const run = mkdtempSync(join(tmpdir(), "ditto-eval-import-"));
+    makeFixtureRun(run);
+    const file = join(run, "wre.jsonl");
+    writeFileSync(file, JSON.stringify({system: "You are Grace Hopper, a computer scientist.", prompts: ["What is COBOL?", "Who won at Austerlitz?"],
+        role_consist_cands: ["[Grace Hopper] a computer scientist", "[Napoleon] an emperor"], rejection_labels: [0, 1],
+        evidence: ["known for: COBOL"], meta: {name: "Grace Hopper", lang: "en"}}) + "\n");
+    const recipe = fixtureRecipe(model);
+    const res = await evaluateRun({recipe, runDir: run, adapterPath: null, evalFile: file});
+    assert.equal(res.answered, 2);
+    assert.equal(res.judged, 6);
+    assert.deepEqual(res.report!.characters.map((c) => c.label), ["Grace Hopper"]);
+    const again = await evaluateRun({recipe, runDir: run, adapterPath: null});
+    assert.equal(again.answered, 0, "same set, nothing to answer again");
+    assert.equal(again.judged, 0);
+    assert.equal(readJsonl<EvalSession>(join(run, "eval", "evalset.jsonl"))[0]!.source, "wikiroleeval");
 });

@@ -50,13 +50,21 @@ Examples:
         };
         process.on("SIGINT", onSigint);
         const log = (l: string) => { if (!opts.quiet) process.stderr.write(l + "\n"); };
+        let lastProgress = Date.now();
         try {
             const res = await evaluateRun({
                 recipe, runDir: opts.run, recipeDir: dir, model: opts.model, judge: opts.judge, evalFile: opts.from,
                 adapterPath: opts.adapter === false ? null : opts.adapter,
                 stages: stage ? [stage as EvalStage] : undefined,
                 gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, parallel,
-                signal: stop.signal, log
+                signal: stop.signal, log,
+                onProgress: (p) => {
+                    // a line every 10 s, and one at the end of a stage: readable in a terminal and in a log file
+                    const now = Date.now();
+                    if (p.done < p.total && now - lastProgress < 10_000) return;
+                    lastProgress = now;
+                    log(`  ${p.stage === "answer" ? "answered" : "judged"} ${p.done}/${p.total}`);
+                }
             });
             if (res.aborted) {
                 console.log(`interrupted: ${res.answered} answers and ${res.judged} judgements kept; run the same command to resume`);
