@@ -87,6 +87,9 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     if (adapterPath !== undefined && !existsSync(adapterPath))
         throw new DittoError(`adapter ${adapterPath} not found`, {hint: "train first (`ditto train`), or leave out --adapter to evaluate the base model", code: "EVAL_ADAPTER"});
     const judgeRef = options.judge ?? recipe.models.judge;
+    // a judge that is the model under test itself shares its base context instead of loading it twice
+    const separateJudge = judgeRef !== undefined &&
+        (rt.backend === "openai-compatible" || resolveModelRef(judgeRef, {baseDir: options.recipeDir}) !== modelPath);
     const poolOptions = {parallel: options.parallel ?? rt.parallel, contextSize: options.contextSize ?? rt.context_size, threads: options.threads ?? rt.threads};
 
     // The base model is loaded once and shared by the base answers, the adapter answers (own
@@ -122,7 +125,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
 
         if (stages.has("run")) {
             const sessions = readEvalSet(p.evalSet);
-            const models = {base: basename(modelPath), ...(adapterPath ? {adapter: basename(adapterPath)} : {}), judge: judgeRef ? basename(judgeRef) : `${basename(modelPath)} (no adapter)`};
+            const models = {base: basename(modelPath), ...(adapterPath ? {adapter: basename(adapterPath)} : {}), judge: separateJudge ? basename(judgeRef!) : `${basename(modelPath)} (no adapter)`};
             writeFileSync(p.models, JSON.stringify(models, null, 2) + "\n");
             const answers = JsonlStore.open<Answer>(p.answers, {parse: (v) => answerSchema.parse(v)});
             const questionOf = new Map(sessions.flatMap((s) => s.turns.map((t) => [t.id, t.question] as const)));
@@ -153,9 +156,12 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
                 const turnIds = new Set(sessions.flatMap((s) => s.turns.map((t) => t.id)));
                 const judgements = JsonlStore.open<Judgement>(p.judgements, {parse: (v) => judgementSchema.parse(v)});
                 const toJudge = answers.values().filter((a) => turnIds.has(a.turn) && variants.includes(a.variant));
-                const judge = judgeRef ? await openGenerationBackend(recipe, {role: "judge", recipeDir: options.recipeDir, parallel: poolOptions.parallel})
+                const judge = separateJudge
+                    ? await openGenerationBackend({...recipe, models: {...recipe.models, judge: judgeRef},
+                        runtime: {...rt, gpu: options.gpu ?? rt.gpu, threads: poolOptions.threads, context_size: poolOptions.contextSize}},
+                        {role: "judge", recipeDir: options.recipeDir, parallel: poolOptions.parallel})
                     : await getBasePool();
-                if (judgeRef) pools.push(judge);
+                if (separateJudge) pools.push(judge);
                 log(`judging ${toJudge.length} answers (${recipe.eval.samples} sample(s) x 3 judges each)`);
                 const j = await judgeAnswers({sessions, answers: toJudge, judge, store: judgements, recipe, signal: options.signal, onJudgement: (x) => {
                     result.judged++;

@@ -84,12 +84,14 @@ test("a killed evaluation resumes without re-judging finished turns", async () =
     assert.ok(res2.report);
 });
 
-test("a judge that returns nothing valid within its retries is recorded as a failure and counted in the report", async () => {
+test("a judge (a separate model) that returns nothing valid within its retries is recorded as a failure and counted in the report", async () => {
     const run = mkdtempSync(join(tmpdir(), "ditto-eval-fail-"));
     makeFixtureRun(run);
     // 3 tokens cannot hold {"score": N}: every judge output is cut
     const recipe = fixtureRecipe(model, {judge_max_tokens: 3, judge_retries: 1, turns: 1});
-    const res = await evaluateRun({recipe, runDir: run, adapterPath: null});
+    // a separate judge model (the f16 fixture) instead of the model under test
+    const res = await evaluateRun({recipe, runDir: run, adapterPath: null, judge: fixtureModel("qwen2", "f16")});
+    assert.match(res.report!.models.judge ?? "", /tiny-qwen2-f16/);
     const judgements = readJsonl<Judgement>(join(run, "eval", "judgements.jsonl"));
     assert.equal(judgements.length, 2 * 3, "one judgement per turn and judge, none dropped");
     for (const j of judgements) {
