@@ -2,7 +2,7 @@ import {existsSync} from "node:fs";
 import {isAbsolute, join, resolve} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
 import {makeFixtureModel} from "../fixtures/makeFixtureModel.js";
-import {fixtureArchitectures, fixtureSizes, fixtureTypes, type FixtureArch, type FixtureSize, type FixtureType} from "../fixtures/fixtureSpecs.js";
+import {FIXTURE_VERSION, fixtureArchitectures, fixtureSizes, fixtureTypes, type FixtureArch, type FixtureSize, type FixtureType} from "../fixtures/fixtureSpecs.js";
 import {loadCatalogue, modelsDir} from "./catalogue.js";
 
 /**
@@ -19,7 +19,7 @@ export function resolveModelRef(ref: string, options: {baseDir?: string, modelsD
             throw new DittoError(`model "${ref}" is not a fixture name`, {
                 hint: `use fixture:ARCH-SIZE-TYPE with ARCH in ${fixtureArchitectures.join("/")}, SIZE in ${fixtureSizes.join("/")}, TYPE in ${fixtureTypes.join("/")}, e.g. fixture:qwen2-tiny-q8_0`,
                 code: "MODEL_REF"});
-        const path = join(dir, "fixtures", `${m[2]}-${m[1]}-${m[3]}.gguf`);
+        const path = join(dir, "fixtures", `${m[2]}-${m[1]}-${m[3]}-v${FIXTURE_VERSION}.gguf`);
         if (!existsSync(path))
             makeFixtureModel({arch: m[1] as FixtureArch, size: m[2] as FixtureSize, type: m[3] as FixtureType, out: path});
         return path;

@@ -2,7 +2,7 @@ import {existsSync, mkdirSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
 import {makeFixtureModel} from "../../src/fixtures/makeFixtureModel.js";
-import type {FixtureArch, FixtureSize, FixtureType} from "../../src/fixtures/fixtureSpecs.js";
+import {FIXTURE_VERSION, type FixtureArch, type FixtureSize, type FixtureType} from "../../src/fixtures/fixtureSpecs.js";
 
 /** Folder shared by all test files for generated fixture models (deterministic, so safe to reuse). */
 export const fixtureDir = process.env.DITTO_FIXTURE_DIR ?? join(tmpdir(), "ditto-test-fixtures");
@@ -10,7 +10,7 @@ export const fixtureDir = process.env.DITTO_FIXTURE_DIR ?? join(tmpdir(), "ditto
 /** Path of a fixture model, generated on first use. */
 export function fixtureModel(arch: FixtureArch = "qwen2", type: FixtureType = "f16", size: FixtureSize = "tiny", seed = 1): string {
     mkdirSync(fixtureDir, {recursive: true});
-    const path = join(fixtureDir, `${size}-${arch}-${type}-s${seed}.gguf`);
+    const path = join(fixtureDir, `${size}-${arch}-${type}-s${seed}-v${FIXTURE_VERSION}.gguf`);
     if (!existsSync(path)) makeFixtureModel({arch, size, type, out: path, seed});
     return path;
 }
