@@ -5,6 +5,7 @@
       "sources": [
         "native/src/CApi.cpp",
         "native/src/Dequantize.cpp",
+        "native/src/DequantSelfTest.cpp",
         "native/src/Engine.cpp",
         "native/src/Gemm.cpp",
         "native/src/GgufFile.cpp",

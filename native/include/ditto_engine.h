@@ -95,6 +95,10 @@ void ditto_engine_pair(const ditto_engine* engine, int index, ditto_lora_pair* p
  * report ("op max_rel_err" lines) to report. Returns the largest relative error over all ops. */
 double ditto_selftest_gradcheck(char* report, size_t report_size);
 
+/* Checks the Q4_K and Q6_K block decoders against an element-at-a-time reading of the layouts;
+ * returns the largest relative difference, report as for the gradient check. */
+double ditto_selftest_dequant(char* report, size_t report_size);
+
 /* Name of the matrix kernel in use ("avx2-fma", "scalar"). */
 const char* ditto_gemm_kernel(void);
 

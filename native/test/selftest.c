@@ -8,6 +8,9 @@ int main(int argc, char** argv) {
     static char report[8192];
     double worst = ditto_selftest_gradcheck(report, sizeof(report));
     printf("%sworst %.3e (kernel %s)\n", report, worst, ditto_gemm_kernel());
+    double dq = ditto_selftest_dequant(report, sizeof(report));
+    printf("%s", report);
+    if (dq > 1e-6) worst = 1;
     if (argc < 2) return worst < 1e-6 ? 0 : 1;
     char err[1024];
     ditto_open_options o = {argv[1], 4, 8.0f, 0.0f, 0x7f, 2, 1, 0.0};

@@ -40,6 +40,8 @@ export interface NativeAddon {
     openEngine(options: NativeOpenOptions): Promise<NativeEngine>;
     /** every op's backward vs central finite differences in double precision */
     selftestGradcheck(): {worst: number, report: string};
+    /** Q4_K / Q6_K block decoders vs an element-at-a-time reading of the layouts */
+    selftestDequant(): {worst: number, report: string};
     /** matrix micro-kernel picked for this CPU: "avx2-fma" or "scalar" */
     gemmKernel(): string;
 }

@@ -1,0 +1,80 @@
+// Checks the block decoders against a second, element-at-a-time reading of each layout (where
+// in the block every value's bits, scale and minimum live), on random bytes. No K-quant fixture
+// models exist, so this is what guards Q4_K and Q6_K; Q8_0, F16 and BF16 are also checked against
+// llama.cpp end to end by the forward parity test.
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../include/ditto_engine.h"
+#include "Dequantize.h"
+#include "GgufFile.h"
+
+using namespace ditto;
+
+namespace {
+
+uint16_t smallHalf(std::mt19937& rng) {  // a positive f16 in [2^-10, 2^-3): a plausible scale
+    return (uint16_t)(((5 + rng() % 7) << 10) | (rng() & 0x3ff));
+}
+
+double q4kReference(const uint8_t* b, int i) {
+    float d = halfToFloat((uint16_t)(b[0] | b[1] << 8)), dmin = halfToFloat((uint16_t)(b[2] | b[3] << 8));
+    const uint8_t* s = b + 4;
+    const uint8_t* qs = b + 16;
+    int j = i / 32, l = i % 32;
+    int nibble = (j % 2 == 0) ? (qs[32 * (j / 2) + l] & 15) : (qs[32 * (j / 2) + l] >> 4);
+    // 6-bit scale and min of sub-block j, spread over the 12 scale bytes
+    int sc = j < 4 ? (s[j] & 63) : ((s[j + 4] & 15) | ((s[j - 4] >> 6) << 4));
+    int mn = j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+    return (double)d * sc * nibble - (double)dmin * mn;
+}
+
+double q6kReference(const uint8_t* b, int i) {
+    const uint8_t* ql = b;
+    const uint8_t* qh = b + 128;
+    const int8_t* sc = reinterpret_cast<const int8_t*>(b + 192);
+    float d = halfToFloat((uint16_t)(b[208] | b[209] << 8));
+    int h = i / 128, r = i % 128, quarter = r / 32, l = r % 32;
+    int low = ql[64 * h + l + (quarter & 1) * 32];
+    low = quarter < 2 ? (low & 15) : (low >> 4);
+    int high = (qh[32 * h + l] >> (2 * quarter)) & 3;
+    return (double)d * sc[8 * h + l / 16 + 2 * quarter] * ((low | high << 4) - 32);
+}
+
+}  // namespace
+
+extern "C" double ditto_selftest_dequant(char* report, size_t reportSize) {
+    std::mt19937 rng(9);
+    const int blocks = 64;
+    std::string text;
+    double worst = 0;
+    auto run = [&](const char* name, uint32_t type, size_t blockBytes, int scaleAt, int scaleCount, double (*ref)(const uint8_t*, int)) {
+        std::vector<uint8_t> data(blocks * blockBytes);
+        for (auto& x : data) x = (uint8_t)rng();
+        for (int b = 0; b < blocks; b++)
+            for (int k = 0; k < scaleCount; k++) {
+                uint16_t h = smallHalf(rng);
+                data[b * blockBytes + scaleAt + 2 * k] = (uint8_t)h;
+                data[b * blockBytes + scaleAt + 2 * k + 1] = (uint8_t)(h >> 8);
+            }
+        std::vector<float> out(blocks * 256);
+        dequantize(type, data.data(), blocks * 256, out.data(), name);
+        double maxDiff = 0;
+        for (int b = 0; b < blocks; b++)
+            for (int i = 0; i < 256; i++) {
+                double r = ref(data.data() + b * blockBytes, i);
+                maxDiff = std::fmax(maxDiff, std::fabs(r - out[b * 256 + i]) / std::fmax(1.0, std::fabs(r)));
+            }
+        worst = std::fmax(worst, maxDiff);
+        char line[128];
+        std::snprintf(line, sizeof line, "%-5s max_rel_diff %.3e over %d values\n", name, maxDiff, blocks * 256);
+        text += line;
+    };
+    run("Q4_K", GGML_Q4_K, 144, 0, 2, q4kReference);
+    run("Q6_K", GGML_Q6_K, 210, 208, 1, q6kReference);
+    if (report && reportSize) std::snprintf(report, reportSize, "%s", text.c_str());
+    return worst;
+}
