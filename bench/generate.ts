@@ -1,5 +1,8 @@
 // npm run bench:generate [-- --json FILE] [--sequences 1,4,16,32] [--tokens 64] [--threads N] [--gpu auto] [--repeat 1]
 //
+// On a machine shared with other work, use --repeat 3: bare and runtime runs alternate and the best
+// of each is kept, since other processes only ever slow a run down.
+//
 // Generation throughput of bare node-llama-cpp (default batching, written as a user would: one
 // context with N sequences, one LlamaChatSession per sequence) against ditto's GenerationPool
 // (same library, batches ordered by sequence id), on the same model, in the same run, with the same
@@ -53,11 +56,14 @@ for (const n of sequenceCounts) {
     let bare = 0, runtime = 0;
     for (let r = 0; r < repeat; r++) {
         // best of `repeat`: other processes on a shared machine only ever slow a run down
-        bare = Math.max(bare, await bareRun(model, n, tokensPerSequence));
-        runtime = Math.max(runtime, await runtimeRun(llama, model, n, tokensPerSequence));
+        const b = await bareRun(model, n, tokensPerSequence);
+        const rt = await runtimeRun(llama, model, n, tokensPerSequence);
+        if (repeat > 1) console.log(`  ${n} sequences, run ${r + 1} of ${repeat}: bare ${b.toFixed(1)}, runtime ${rt.toFixed(1)} tokens/s`);
+        bare = Math.max(bare, b);
+        runtime = Math.max(runtime, rt);
     }
     rows.push({sequences: n, bare_tokens_per_s: round(bare), runtime_tokens_per_s: round(runtime), ratio: round(runtime / bare, 2)});
-    console.log(`  ${n} sequences: bare ${bare.toFixed(1)}, runtime ${runtime.toFixed(1)} tokens/s`);
+    console.log(`  ${n} sequences: bare ${bare.toFixed(1)}, runtime ${runtime.toFixed(1)} tokens/s${repeat > 1 ? " (best of each)" : ""}`);
 }
 
 const target = (n: number) => (n === 1 ? 0.95 : n >= 16 ? 1.8 : null);
