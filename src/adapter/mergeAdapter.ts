@@ -7,7 +7,8 @@ import {loraTargetTensor} from "../engine/TrainEngine.js";
 import {checkAdapterHeaders} from "./checkAdapter.js";
 import {readAdapterGguf} from "./readAdapterGguf.js";
 import {readRawMetadata} from "./readRawMetadata.js";
-import {readTensorBytes, readTensorValues} from "./readTensorValues.js";
+import {readTensorBytes} from "./readTensorBytes.js";
+import {readTensorValues} from "./readTensorValues.js";
 
 export type MergeOptions = {
     modelPath: string,
