@@ -15,7 +15,8 @@ import {makeBatches} from "./makeBatches.js";
 import type {PackedRow} from "./packSequences.js";
 import {prepareTrainingData, TrainingData} from "./prepareTrainingData.js";
 import {readLastCheckpoint} from "./readLastCheckpoint.js";
-import {writeCheckpoint, listCheckpointSteps} from "./writeCheckpoint.js";
+import {writeCheckpoint} from "./writeCheckpoint.js";
+import {listCheckpointSteps} from "./listCheckpointSteps.js";
 import {TrainProgress} from "./TrainProgress.js";
 
 export type FinetuneHooks = {

@@ -3,7 +3,7 @@ import {join} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
 import type {EngineState} from "../engine/TrainEngine.js";
 import type {TrainCheckpoint} from "./TrainCheckpoint.js";
-import {listCheckpointSteps} from "./writeCheckpoint.js";
+import {listCheckpointSteps} from "./listCheckpointSteps.js";
 
 /** The newest complete checkpoint in DIR/checkpoints with its engine state, or undefined when there is none. */
 export function readLastCheckpoint(outDir: string): {checkpoint: TrainCheckpoint, state: EngineState, path: string} | undefined {

@@ -1,7 +1,8 @@
-import {mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {mkdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import type {EngineState} from "../engine/TrainEngine.js";
 import type {TrainCheckpoint} from "./TrainCheckpoint.js";
+import {listCheckpointSteps} from "./listCheckpointSteps.js";
 
 const floatFiles = ["weights", "m", "v"] as const;
 
@@ -29,11 +30,4 @@ export function writeCheckpoint(outDir: string, checkpoint: Omit<TrainCheckpoint
     const steps = listCheckpointSteps(root);
     for (const old of steps.slice(0, Math.max(0, steps.length - keep))) rmSync(join(root, `step-${old}`), {recursive: true, force: true});
     return final;
-}
-
-/** Complete checkpoints (renamed into place) in `root`, oldest first. */
-export function listCheckpointSteps(root: string): number[] {
-    let names: string[];
-    try { names = readdirSync(root); } catch { return []; }
-    return names.map((n) => /^step-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
 }

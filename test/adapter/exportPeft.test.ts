@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import {mkdtempSync, readFileSync, readdirSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
-import {exportPeft, unpermuteRows} from "../../src/adapter/exportPeft.js";
+import {exportPeft} from "../../src/adapter/exportPeft.js";
+import {unpermuteRows} from "../../src/adapter/unpermuteRows.js";
 import {readSafetensors} from "../../src/adapter/readSafetensors.js";
 import {randomPairs} from "./randomPairs.js";
 
