@@ -112,6 +112,9 @@ async function main(): Promise<void> {
     const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
     if (reference) {
         console.log(`ratio engine/reference: tokens/s ${ratio.toFixed(2)}x (target >= 2x), peak RSS ${(engine.peak_rss_mb / reference.peak_rss_mb).toFixed(2)}x (target <= 0.6x)`);
+        // on a shared machine wall time depends on the neighbours; CPU time per step much less so
+        if (reference.cpu_seconds_per_step)
+            console.log(`CPU seconds per step, reference/engine: ${(reference.cpu_seconds_per_step / engine.cpu_seconds_per_step!).toFixed(2)}x`);
     } else {
         console.log(`reference: ${referenceNote}`);
     }
@@ -122,7 +125,11 @@ async function main(): Promise<void> {
             ratio: reference ? ratio : null,
             engine_gflops: gflops,
             engine_peak_rss_mb: engine.peak_rss_mb,
-            reference_peak_rss_mb: reference?.peak_rss_mb ?? null
+            reference_peak_rss_mb: reference?.peak_rss_mb ?? null,
+            engine_cpu_seconds_per_step: engine.cpu_seconds_per_step,
+            reference_cpu_seconds_per_step: reference?.cpu_seconds_per_step ?? null,
+            load_average: [load0, load1],
+            kernel: engine.kernel
         }, null, 2) + "\n");
     }
 }
