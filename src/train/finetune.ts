@@ -27,7 +27,9 @@ export type FinetuneHooks = {
     /** called after every optimizer step, after the line is written to loss.jsonl */
     onStep?: (record: LossRecord) => void,
     /** warnings and notes; default: stderr */
-    log?: (line: string) => void
+    log?: (line: string) => void,
+    /** stop after the current step, write a checkpoint there and reject with TRAIN_INTERRUPTED (the CLI wires Ctrl-C to it) */
+    signal?: AbortSignal
 };
 
 export type FinetuneResult = {
@@ -152,13 +154,17 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
                 lossLog.append(last);
                 progress.update(done, last.loss, evalLoss, stepTokens);
                 hooks.onStep?.(last);
-                if (o.saveEvery > 0 && done % o.saveEvery === 0 && done < totalSteps) {
-                    writeCheckpoint(outDir, {
+                const interrupted = hooks.signal?.aborted === true && done < totalSteps;
+                if (interrupted || (o.saveEvery > 0 && done % o.saveEvery === 0 && done < totalSteps)) {
+                    const path = writeCheckpoint(outDir, {
                         version: 1, step: done, epoch: last.epoch, elapsed, tokens: tokensSeen,
                         dataPosition: {epoch: Math.floor(done / stepsPerEpoch), microBatch: (done % stepsPerEpoch) * o.gradAccum},
                         options: {...o, resume: false},
                         dataset: {path: o.dataPath, sha256: data.datasetSha256, trainRows: data.train.length, heldOutRows: data.heldOut.length}
                     }, engine.getState(), o.keepCheckpoints);
+                    if (interrupted)
+                        throw new DittoError(`training stopped after step ${done} of ${totalSteps}; checkpoint written to ${path}`,
+                            {hint: "run the same command with --resume to continue exactly where it stopped", code: "TRAIN_INTERRUPTED"});
                 }
             }
         } finally {

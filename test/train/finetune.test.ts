@@ -71,6 +71,19 @@ test("a killed run resumes from its last checkpoint and its loss curve equals th
     assert.ok(readFileSync(a.adapterPath).equals(readFileSync(b.adapterPath)), "same adapter bytes");
 });
 
+test("a stop request (Ctrl-C) checkpoints the current step; --resume continues it exactly", async () => {
+    const stopped = join(dir, "stopped");
+    const stop = new AbortController();
+    await assert.rejects(finetune({...base, outDir: stopped, saveEvery: 0}, {tokenizer, log: () => {}, openEngine: FakeEngine.opener().open, signal: stop.signal,
+        onStep: (r) => { if (r.step === 5) stop.abort(); }}),
+    (e: unknown) => e instanceof DittoError && e.code === "TRAIN_INTERRUPTED" && /step 5 of/.test(e.message) && /--resume/.test(e.hint!));
+    assert.deepEqual(readdirSync(join(stopped, "checkpoints")), ["step-5"]);
+    await finetune({...base, outDir: stopped, saveEvery: 0, resume: true}, {tokenizer, log: () => {}, openEngine: FakeEngine.opener().open});
+    const straight = join(dir, "straight-nosave");
+    await finetune({...base, outDir: straight, saveEvery: 0}, {tokenizer, log: () => {}, openEngine: FakeEngine.opener().open});
+    assert.deepEqual(withoutElapsed(join(stopped, "loss.jsonl")), withoutElapsed(join(straight, "loss.jsonl")));
+});
+
 test("user errors: an existing run without --resume, a changed data set on resume", async () => {
     const outDir = join(dir, "plain");
     await assert.rejects(finetune({...base, outDir}, {tokenizer, openEngine: FakeEngine.opener().open, log: () => {}}),

@@ -72,7 +72,20 @@ export function registerFinetuneCommand(program: Command): void {
                 resume: flags.resume, progress: flags.progress as ProgressMode | undefined,
                 pack: flags.pack === false ? false : undefined
             };
-            const res = await finetune(input);
+            // First Ctrl-C: finish the step, checkpoint, exit (resumable); a second one kills as usual.
+            const stop = new AbortController();
+            const onSigint = () => {
+                process.stderr.write("\nstopping after this step and writing a checkpoint (Ctrl-C again to kill)\n");
+                stop.abort();
+                process.removeListener("SIGINT", onSigint);
+            };
+            process.on("SIGINT", onSigint);
+            let res;
+            try {
+                res = await finetune(input, {signal: stop.signal});
+            } finally {
+                process.removeListener("SIGINT", onSigint);
+            }
             const s = res.data.trainStats;
             console.log(`trained ${res.steps - res.startStep} steps on ${s.sessions} sessions (${s.rows} rows, ${s.targetTokens} trained tokens per epoch)`);
             console.log(`loss ${res.finalLoss.toFixed(4)}${res.finalEvalLoss === null ? "" : `, eval loss ${res.finalEvalLoss.toFixed(4)}`}, ${res.tokensPerSecond.toFixed(1)} tokens/s`);
