@@ -1,5 +1,6 @@
 import {existsSync, readdirSync, statSync} from "node:fs";
 import {join, relative} from "node:path";
+import {FIXTURE_VERSION} from "../fixtures/fixtureSpecs.js";
 import {loadCatalogue, modelsDir} from "./catalogue.js";
 
 export type ModelListing = {
@@ -13,7 +14,9 @@ export type ModelListing = {
     /** other .gguf files in the models folder (not fixtures, not in the catalogue) */
     local: {file: string, path: string, sizeBytes: number}[],
     /** fixture models already made in models/fixtures/, with the reference recipes use */
-    fixtures: {ref: string, path: string, sizeBytes: number}[]
+    fixtures: {ref: string, path: string, sizeBytes: number,
+        /** false: made by an older fixture generator; `fixture:` refs no longer use it, so it can be deleted */
+        current: boolean}[]
 };
 
 /** What is in the models folder, against the catalogue: the data behind `ditto models list`. */
@@ -34,9 +37,9 @@ export function listModels(options: {modelsDir?: string} = {}): ModelListing {
     for (const path of ggufFiles(dir)) {
         if (known.has(path)) continue;
         const sizeBytes = statSync(path).size;
-        // resolveModelRef writes fixture:ARCH-SIZE-TYPE to fixtures/SIZE-ARCH-TYPE.gguf
-        const m = /^(tiny|bench-0\.5b|bench-7b)-([a-z0-9]+)-([a-z0-9_]+)\.gguf$/.exec(relative(fixturesDir, path));
-        if (m) fixtures.push({ref: `fixture:${m[2]}-${m[1]}-${m[3]}`, path, sizeBytes});
+        // resolveModelRef writes fixture:ARCH-SIZE-TYPE to fixtures/SIZE-ARCH-TYPE-vVERSION.gguf (no -v: before versioning)
+        const m = /^(tiny|bench-0\.5b|bench-7b)-([a-z0-9]+)-([a-z0-9_]+?)(?:-v(\d+))?\.gguf$/.exec(relative(fixturesDir, path));
+        if (m) fixtures.push({ref: `fixture:${m[2]}-${m[1]}-${m[3]}`, path, sizeBytes, current: Number(m[4] ?? 0) === FIXTURE_VERSION});
         else local.push({file: relative(dir, path), path, sizeBytes});
     }
     return {dir, catalogue, local, fixtures};

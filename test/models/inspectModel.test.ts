@@ -5,6 +5,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {writeGguf} from "../../src/gguf/GgufWriter.js";
 import {GgmlType} from "../../src/gguf/ggufTypes.js";
+import {FIXTURE_VERSION} from "../../src/fixtures/fixtureSpecs.js";
 import {inspectModel} from "../../src/models/inspectModel.js";
 import {listModels} from "../../src/models/listModels.js";
 import {fixtureModel} from "../helpers/fixtureModel.js";
@@ -43,7 +44,8 @@ test("inspect describes an adapter without needing its base model", async () => 
 test("list shows catalogue entries with downloaded yes/no, partial downloads, other files and fixtures", () => {
     const dir = mkdtempSync(join(tmpdir(), "ditto-list-"));
     mkdirSync(join(dir, "fixtures"));
-    copyFileSync(fixtureModel("qwen2", "q8_0"), join(dir, "fixtures", "tiny-qwen2-q8_0.gguf"));
+    copyFileSync(fixtureModel("qwen2", "q8_0"), join(dir, "fixtures", `tiny-qwen2-q8_0-v${FIXTURE_VERSION}.gguf`));
+    copyFileSync(fixtureModel("qwen2", "q8_0"), join(dir, "fixtures", "tiny-qwen3-f16.gguf"));
     writeFileSync(join(dir, "qwen2.5-0.5b-instruct-q8_0.gguf.partial"), "x".repeat(10));
     writeFileSync(join(dir, "qwen2.5-1.5b-instruct-q8_0.gguf"), "x".repeat(20));
     writeFileSync(join(dir, "my-model.gguf"), "x".repeat(30));
@@ -55,5 +57,5 @@ test("list shows catalogue entries with downloaded yes/no, partial downloads, ot
     assert.equal(byName.get("qwen2.5-1.5b-instruct-q8_0")!.downloaded, true);
     assert.equal(byName.get("qwen2.5-1.5b-instruct-q8_0")!.sizeBytes, 20);
     assert.deepEqual(l.local.map((f) => [f.file, f.sizeBytes]), [["my-model.gguf", 30]]);
-    assert.deepEqual(l.fixtures.map((f) => f.ref), ["fixture:qwen2-tiny-q8_0"]);
+    assert.deepEqual(l.fixtures.map((f) => [f.ref, f.current]), [["fixture:qwen2-tiny-q8_0", true], ["fixture:qwen3-tiny-f16", false]]);
 });

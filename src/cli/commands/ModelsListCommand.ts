@@ -26,7 +26,8 @@ export function registerModelsListCommand(models: Command): void {
             if (l.local.length === 0) console.log("  none");
             for (const f of l.local) console.log(`  ${f.file}  ${formatBytes(f.sizeBytes)}`);
             console.log("\nfixture models (random weights, made on first use):");
-            for (const f of l.fixtures) console.log(`  ${f.ref}  ${formatBytes(f.sizeBytes)}`);
+            for (const f of l.fixtures)
+                console.log(`  ${f.ref}  ${formatBytes(f.sizeBytes)}${f.current ? "" : `  (older fixture version, no longer used: delete ${f.path})`}`);
             console.log(`  fixture:ARCH-SIZE-TYPE with ARCH ${fixtureArchitectures.join("/")}, SIZE ${fixtureSizes.join("/")}, TYPE ${fixtureTypes.join("/")}`);
         });
 }
