@@ -1,4 +1,3 @@
-import {mkdirSync, renameSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import type {Character} from "../characters/characterSchema.js";
 import {DittoError} from "../errors/DittoError.js";
@@ -13,6 +12,7 @@ import {pickEvidence} from "./pickEvidence.js";
 import {profileText} from "./profileText.js";
 import {readCharacters, readQueries, readSplit} from "./readRunFiles.js";
 import {systemLine} from "./systemLine.js";
+import {writeEvalSet} from "./writeEvalSet.js";
 
 export type BuildEvalSetOptions = {
     runDir: string,
@@ -98,14 +98,4 @@ export async function buildEvalSet(options: BuildEvalSetOptions): Promise<BuildE
     for (const s of sessions) if (s.turns[0]!.candidates.length < 4)
         options.log?.(`note: only ${s.turns[0]!.candidates.length} candidates per turn (the run has ${characters.length} characters; 4 need at least 4)`);
     return {path: writeEvalSet(runDir, sessions), sessions, generated};
-}
-
-/** Writes `eval/evalset.jsonl` atomically (temp file, then rename). */
-export function writeEvalSet(runDir: string, sessions: EvalSession[]): string {
-    const dir = join(runDir, "eval");
-    mkdirSync(dir, {recursive: true});
-    const path = join(dir, "evalset.jsonl");
-    writeFileSync(path + ".tmp", sessions.map((s) => JSON.stringify(s) + "\n").join(""));
-    renameSync(path + ".tmp", path);
-    return path;
 }

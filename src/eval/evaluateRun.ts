@@ -12,7 +12,8 @@ import {openLlama, type GpuChoice} from "../runtime/openLlama.js";
 import {JsonlStore} from "../runs/JsonlStore.js";
 import {answerEvalSet} from "./answerEvalSet.js";
 import {answerSchema, type Answer, type EvalVariant} from "./answerSchema.js";
-import {buildEvalSet, writeEvalSet} from "./buildEvalSet.js";
+import {buildEvalSet} from "./buildEvalSet.js";
+import {writeEvalSet} from "./writeEvalSet.js";
 import {evalPaths} from "./evalPaths.js";
 import {importWikiRoleEval} from "./importWikiRoleEval.js";
 import {judgeAnswers} from "./judgeAnswers.js";
@@ -81,6 +82,11 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     const stages = new Set(options.stages ?? evalStages);
     const rt = recipe.runtime;
     const result: EvaluateRunResult = {files: [], answered: 0, judged: 0, skipped: 0, aborted: false};
+    if (stages.size === 1 && stages.has("report")) {
+        // the report needs no model: it works on another machine than the one that judged
+        const written = writeEvalReport(runDir);
+        return {...result, report: written.report, files: written.files};
+    }
     const modelRef = options.model ?? recipe.models.student ?? recipe.models.generator;
     const modelPath = resolveModelRef(modelRef, {baseDir: options.recipeDir});
     const adapterPath = options.adapterPath === null ? undefined : options.adapterPath ?? (existsSync(p.adapter) ? p.adapter : undefined);
@@ -109,7 +115,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     try {
         // `ditto eval` (all stages) keeps an imported set; `ditto eval build` always rebuilds
         const keepImported = !options.stages && !options.evalFile && existsSync(p.evalSet) && readEvalSet(p.evalSet)[0]!.source === "wikiroleeval";
-        if ((stages.has("build") && !keepImported) || !existsSync(p.evalSet)) {
+        if ((stages.has("build") && !keepImported) || (stages.has("run") && !existsSync(p.evalSet))) {
             mkdirSync(p.dir, {recursive: true});
             if (options.evalFile) {
                 const sessions = importWikiRoleEval(options.evalFile);

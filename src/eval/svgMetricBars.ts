@@ -23,7 +23,7 @@ export function svgMetricBars(metrics: Partial<Record<EvalVariant, MetricSet>>, 
                 `<text x="${x + barW / 2}" y="${top + plotH - bh - 4}" text-anchor="middle" font-size="11">${formatMetric(value)}</text>` +
                 `<text x="${x + barW / 2}" y="${top + plotH + 14}" text-anchor="middle" font-size="11">${v}</text>`;
         }).join("");
-        return `<g class="panel"><text x="${x0 + 10}" y="16" font-size="13" font-weight="600">${escapeHtml(name)} (0-${max})</text>` +
+        return `<g class="panel"><text x="${x0 + 10}" y="16" font-size="13" font-weight="600">${escapeHtml(name)} (${name === "knowledge" ? "1-10" : "0-1"})</text>` +
             `<line x1="${x0}" y1="${top + plotH}" x2="${x0 + panelW - 40}" y2="${top + plotH}" stroke="#333"/>` +
             `<line x1="${x0}" y1="${top}" x2="${x0}" y2="${top + plotH}" stroke="#333"/>` +
             `<text x="${x0 - 4}" y="${top + 4}" text-anchor="end" font-size="10">${max}</text><text x="${x0 - 4}" y="${top + plotH}" text-anchor="end" font-size="10">0</text>` +
