@@ -61,7 +61,10 @@ function parseRecord(rec: Record<string, unknown>, line: number): EvalSession {
     if (!Array.isArray(rejRaw) || rejRaw.length !== n) throw new FieldError(rejField, `expected a list of ${n} labels (one per prompt)`);
     const refuse = rejRaw.map((v, i) => bool(`${rejField}[${i}]`, v));
     const evidence = get("evidence") === undefined ? prompts.map(() => []) : perTurn("evidence", get("evidence"), n);
-    const refs = get("ref_messages") === undefined ? [] : strings("ref_messages", get("ref_messages"));
+    // reference answers: plain strings, or chat messages of which the assistant ones are the answers
+    const refRaw = get("ref_messages");
+    const refs = refRaw === undefined ? [] : strings("ref_messages", Array.isArray(refRaw) && refRaw.some((m) => m && typeof m === "object" && "role" in m)
+        ? refRaw.filter((m) => (m as {role?: unknown})?.role === "assistant") : refRaw);
 
     const label = [meta.name, meta.label, meta.role, meta.character, rec.name, rec.label].find((v): v is string => typeof v === "string" && v.trim() !== "")
         ?? /^You are ([^,.，。]+)/.exec(system)?.[1]?.trim();

@@ -14,7 +14,8 @@ const good = [
         role_consist_cands: ["[Ada Lovelace] a mathematician", "[Alan Turing] a British mathematician", "[李白] 唐代诗人", "[Napoleon] an emperor"],
         rejection_labels: [0, 1], evidence: [["known for: Turing test"], []], meta: {name: "Alan Turing", lang: "en", id: "turing"}},
     // everything inside meta, per-turn candidate lists, an explicit truth index, boolean labels
-    {meta: {system: "你是李白。", prompts: [{role: "user", content: "你写过什么诗?"}], role_consist_cands: [["[杜甫] 诗人", "[李白] 诗人"]],
+    {ref_messages: [{role: "user", content: "你写过什么诗?"}, {role: "assistant", content: "《静夜思》。"}],
+        meta: {system: "你是李白。", prompts: [{role: "user", content: "你写过什么诗?"}], role_consist_cands: [["[杜甫] 诗人", "[李白] 诗人"]],
         role_consist_label: 1, reject: [false], evidence: ["作品: 静夜思"], label: "李白"}}
 ];
 
@@ -34,6 +35,7 @@ test("imports a WikiRoleEval JSONL file with fields at the top level or inside m
     assert.equal(b!.turns[0]!.question, "你写过什么诗?");
     assert.equal(b!.turns[0]!.truth, 1);
     assert.deepEqual(b!.turns[0]!.evidence, ["作品: 静夜思"]);
+    assert.equal(b!.turns[0]!.reference, "《静夜思》。", "the assistant message of ref_messages");
     assert.equal(b!.source, "wikiroleeval");
 });
 
