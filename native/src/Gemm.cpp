@@ -1,7 +1,9 @@
 #include "Gemm.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,6 +22,21 @@ static constexpr int MR = 6, NR = 16;
 // Cache blocks: a KC x NR sliver of B stays in L1, an MC x KC block of A in L2, KC x NC of B in L3.
 static constexpr int KC = 256, MC = 144, NC = 3072;
 
+// Grow-only float buffer aligned to a cache line.
+struct AlignedBuffer {
+    float* ptr = nullptr;
+    size_t n = 0;
+    void resize(size_t want) {
+        if (want <= n) return;
+        std::free(ptr);
+        ptr = static_cast<float*>(std::aligned_alloc(64, (want * sizeof(float) + 63) / 64 * 64));
+        if (!ptr) throw std::bad_alloc();
+        n = want;
+    }
+    float* data() { return ptr; }
+    ~AlignedBuffer() { std::free(ptr); }
+};
+
 using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, int ldc);
 
 // c[MR x NR] += a-sliver * b-sliver; a is packed [kc][MR], b [kc][NR].
@@ -37,8 +54,11 @@ __attribute__((target("avx2,fma"))) static void microKernelAvx2(int kc, const fl
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    _mm_prefetch(reinterpret_cast<const char*>(c), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + 5 * ldc + 8), _MM_HINT_T0);
+#pragma GCC unroll 4
     for (int p = 0; p < kc; p++) {
-        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
         __m256 x;
         x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
         x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
@@ -127,7 +147,8 @@ static void packB(bool transB, const float* B, int ldb, int p0, int j0, int kc, 
 // packs op(B)[p0.., j0..] (j0 relative to this share's first column).
 template <typename PackB>
 static void gemmSerial(bool transA, int M, int N, int K, float alpha, const float* A, int lda, PackB&& packB, float* C, int ldc) {
-    thread_local std::vector<float> packedA, packedB;
+    // 64-byte aligned so every B row of a sliver (16 floats) is one cache line and loads never split
+    thread_local AlignedBuffer packedA, packedB;
     packedA.resize((size_t)MC * KC);
     packedB.resize((size_t)KC * (NC + NR));
     float edge[MR * NR];
