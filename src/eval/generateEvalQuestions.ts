@@ -36,18 +36,31 @@ function prompt(a: Character, b: Character, n: number, maxChars: number): string
     ].join("\n");
 }
 
-/** Fallback question from a "property: value" claim, so a silent model still yields a usable set (origin "template"). */
-function templateQuestions(owner: Character, provenance: "own" | "partner", n: number): string[] {
+/** Properties every person has: a partner question about them would not belong to the partner's world. */
+const generic = /^(occupation|born|birth|died|death|nationality|citizenship|gender|sex|name)/i;
+
+/**
+ * Fallback questions from "property: value" claims, so a model that writes nothing valid still
+ * yields a usable set (origin "template"): own questions ask for the property (the value is the
+ * answer); partner questions ask about one of the partner's specific facts.
+ */
+function templateQuestions(owner: Character, provenance: "own" | "partner", n: number, lang: string): string[] {
+    // in the session's language (the asker's): English, or Chinese for zh
+    const zh = lang.toLowerCase().startsWith("zh");
     const out: string[] = [];
-    for (const claim of owner.claims) {
-        const [property, ...rest] = claim.split(":");
-        const value = rest.join(":").trim();
-        if (provenance === "own" && property?.trim()) out.push(`What can you tell me about your ${property.trim()}?`);
-        else if (value) out.push(`What can you tell me about ${value}?`);
+    const claims = owner.claims.map((c) => {
+        const [property = "", ...rest] = c.split(":");
+        return {property: property.trim(), value: rest.join(":").trim()};
+    }).filter((c) => c.property && c.value);
+    for (const {property, value} of provenance === "own" ? claims : claims.filter((c) => !generic.test(c.property))) {
+        out.push(provenance === "partner" ? (zh ? `你对${value}了解多少?` : `What do you know about ${value}?`)
+            : /^(born|birth)/i.test(property) ? (zh ? "你是什么时候在哪里出生的?" : "When and where were you born?")
+                : zh ? `能说说你的${property}吗?` : `What can you tell me about your ${property}?`);
         if (out.length >= n) break;
     }
-    if (out.length === 0) out.push(provenance === "own" ? "Tell me about your life and your work." : `What do you think of ${owner.description.replace(/[.]$/, "")}?`);
-    return out.slice(0, n);
+    if (out.length === 0) out.push(provenance === "own" ? (zh ? "说说你的生平和成就吧。" : "Tell me about your life and your work.")
+        : zh ? `你怎么看${owner.label}?` : `What do you think of ${owner.label}?`);
+    return out;
 }
 
 /**
@@ -96,7 +109,7 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
             const generated = x.id === y.id ? undefined : await ask(x, y, `${recipe.seed}:${id}`);
             if (options.signal?.aborted) return; // an interrupted answer is not a failed one: no template stand-in
             const origin = generated ? "model" : "template";
-            const qs = generated ?? templateQuestions(x, provenance, n);
+            const qs = generated ?? templateQuestions(x, provenance, n, a.lang);
             qs.forEach((question, i) => store.append({id: `${id}-${i}`, asker: a.id, owner: x.id, provenance, lang: a.lang, question, origin}));
         }
     }));
