@@ -133,11 +133,12 @@ async function bareRun() {
     try {
         const bias = new TokenBias(model.tokenizer);
         bias.set(banned, "never");
+        // sessions made before the clock starts, as the pools' sequences are
+        const sessions = queries.map((_, i) => new LlamaChatSession({contextSequence: context.getSequence(), systemPrompt: messages[i]![0]!.content}));
         let generated = 0;
         const t0 = performance.now();
         await Promise.all(queries.map((q, i) => {
-            const session = new LlamaChatSession({contextSequence: context.getSequence(), systemPrompt: messages[i]![0]!.content});
-            return session.prompt(q.question, {maxTokens: tokens, temperature: sampling.temperature, topP: sampling.topP,
+            return sessions[i]!.prompt(q.question, {maxTokens: tokens, temperature: sampling.temperature, topP: sampling.topP,
                 repeatPenalty: {penalty: sampling.repeatPenalty}, seed: seedFor(runSeed, "t-" + q.id.slice(2)), tokenBias: bias,
                 onToken: (t) => { generated += t.length; }});
         }));
