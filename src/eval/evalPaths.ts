@@ -11,6 +11,8 @@ export function evalPaths(runDir: string) {
         judgements: join(dir, "judgements.jsonl"),
         /** the models the run stage used: {base, adapter, judge} */
         models: join(dir, "models.json"),
+        /** fingerprints of the models behind the stored answers and judgements (evalIdentity.ts) */
+        identity: join(dir, "identity.json"),
         reportJson: join(dir, "report.json"),
         reportMd: join(dir, "report.md"),
         reportHtml: join(dir, "report.html"),

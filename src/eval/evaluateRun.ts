@@ -9,7 +9,6 @@ import {GenerationPool} from "../runtime/GenerationPool.js";
 import {loadModel} from "../runtime/loadModel.js";
 import {openGenerationBackend} from "../runtime/openGenerationBackend.js";
 import {openLlama, type GpuChoice} from "../runtime/openLlama.js";
-import {JsonlStore} from "../runs/JsonlStore.js";
 import {answerEvalSet} from "./answerEvalSet.js";
 import {answerSchema, type Answer, type EvalVariant} from "./answerSchema.js";
 import {buildEvalSet} from "./buildEvalSet.js";
@@ -19,6 +18,8 @@ import {importWikiRoleEval} from "./importWikiRoleEval.js";
 import {judgeAnswers} from "./judgeAnswers.js";
 import {judgementSchema, type Judgement} from "./judgementSchema.js";
 import {readEvalSet} from "./readEvalSet.js";
+import {reopenStore} from "./reopenStore.js";
+import {fileFingerprint, readEvalIdentity, writeEvalIdentity, type EvalIdentity} from "./evalIdentity.js";
 import type {EvalReport} from "./reportTypes.js";
 import {writeEvalReport} from "./writeEvalReport.js";
 
@@ -133,17 +134,24 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
             const sessions = readEvalSet(p.evalSet);
             const models = {base: basename(modelPath), ...(adapterPath ? {adapter: basename(adapterPath)} : {}), judge: separateJudge ? basename(judgeRef!) : `${basename(modelPath)} (no adapter)`};
             writeFileSync(p.models, JSON.stringify(models, null, 2) + "\n");
-            const answers = JsonlStore.open<Answer>(p.answers, {parse: (v) => answerSchema.parse(v)});
-            const questionOf = new Map(sessions.flatMap((s) => s.turns.map((t) => [t.id, t.question] as const)));
-            const stale = answers.values().find((a) => questionOf.has(a.turn) && questionOf.get(a.turn) !== a.question);
-            if (stale) throw new DittoError(`${p.answers}: answer ${stale.id} is to another question than the eval set's turn ${stale.turn}`, {
-                hint: `the eval set was rebuilt from changed data: delete ${p.answers} and ${p.judgements} (and the .partial files) and run again`, code: "EVAL_STALE"});
             const variants: EvalVariant[] = adapterPath ? (recipe.eval.compare_base ? ["adapter", "base"] : ["adapter"]) : ["base"];
+            // answers and judgements made with another base model, adapter or judge are redone
+            const before = readEvalIdentity(p.identity);
+            const identity: EvalIdentity = {base: fileFingerprint(modelPath), ...(adapterPath ? {adapter: fileFingerprint(adapterPath)} : {}),
+                judge: separateJudge ? (rt.backend === "openai-compatible" ? `remote:${judgeRef}` : fileFingerprint(resolveModelRef(judgeRef!, {baseDir: options.recipeDir}))) : "base",
+                variants};
+            const stillValid = (v: EvalVariant) => before !== undefined && before.base === identity.base && (v === "base" || before.adapter === identity.adapter);
+            // an answer to a question the (rebuilt) eval set no longer asks at that turn is redone too
+            const questionOf = new Map(sessions.flatMap((s) => s.turns.map((t) => [t.id, t.question] as const)));
+            const answers = reopenStore<Answer>(p.answers, (v) => answerSchema.parse(v),
+                (a) => stillValid(a.variant) && (!questionOf.has(a.turn) || questionOf.get(a.turn) === a.question));
+            const kept = new Set(answers.values().map((a) => a.id));
+            const judgements = reopenStore<Judgement>(p.judgements, (v) => judgementSchema.parse(v),
+                (j) => kept.has(j.answer) && before!.judge === identity.judge);
+            writeEvalIdentity(p.identity, identity);
             for (const variant of variants) {
                 const todo = sessions.filter((s) => s.turns.some((t) => !answers.has(`${variant}/${t.id}`)));
                 if (todo.length === 0 || options.signal?.aborted) continue;
-                if (answers.complete) throw new DittoError(`${p.answers} is final but lacks answers for ${todo.length} session(s) of the eval set`, {
-                    hint: `the eval set changed after answering: delete ${p.answers} and ${p.judgements} and run again`, code: "EVAL_STALE"});
                 log(`answering ${todo.length} session(s) with the ${variant} model`);
                 const pool = variant === "adapter" ? await openPool([{path: adapterPath!, scale: options.adapterScale ?? 1}]) : await getBasePool();
                 const total = sessions.reduce((n, s) => n + s.turns.length, 0);
@@ -160,7 +168,6 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
             }
             if (!options.signal?.aborted) {
                 const turnIds = new Set(sessions.flatMap((s) => s.turns.map((t) => t.id)));
-                const judgements = JsonlStore.open<Judgement>(p.judgements, {parse: (v) => judgementSchema.parse(v)});
                 const toJudge = answers.values().filter((a) => turnIds.has(a.turn) && variants.includes(a.variant));
                 const judge = separateJudge
                     ? await openGenerationBackend({...recipe, models: {...recipe.models, judge: judgeRef},

@@ -4,6 +4,7 @@ import {JsonlStore} from "../runs/JsonlStore.js";
 import {answerSchema, type Answer} from "./answerSchema.js";
 import {computeReport} from "./computeReport.js";
 import {evalPaths} from "./evalPaths.js";
+import {readEvalIdentity} from "./evalIdentity.js";
 import {judgementSchema, type Judgement} from "./judgementSchema.js";
 import {readEvalSet} from "./readEvalSet.js";
 import {readLoss} from "./readLoss.js";
@@ -26,7 +27,10 @@ export function writeEvalReport(runDir: string, models: Partial<EvalReport["mode
     const sessions = readEvalSet(p.evalSet);
     if (!existsSync(p.answers) && !existsSync(p.answers + ".partial"))
         throw new DittoError(`${p.answers} not found`, {hint: "answer and judge first: `ditto eval run --run R`", code: "EVAL_NO_ANSWERS"});
-    const answers = JsonlStore.open<Answer>(p.answers, {parse: (v) => answerSchema.parse(v)}).values();
+    // only the variants of the latest run: an earlier adapter's answers may still be in the file
+    const variants = readEvalIdentity(p.identity)?.variants;
+    const answers = JsonlStore.open<Answer>(p.answers, {parse: (v) => answerSchema.parse(v)}).values()
+        .filter((a) => !variants || variants.includes(a.variant));
     const judgements = JsonlStore.open<Judgement>(p.judgements, {parse: (v) => judgementSchema.parse(v)}).values();
     // the models are recorded by the run stage, so `ditto eval report` alone still names them
     const recorded = existsSync(p.models) ? JSON.parse(readFileSync(p.models, "utf8")) as EvalReport["models"] : {};

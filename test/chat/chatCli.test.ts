@@ -19,8 +19,8 @@ test("ditto chat with piped stdin: Ctrl-C (SIGINT) stops the reply, not the sess
     let interrupted = false, continued = false;
     child.stdout.on("data", (d: Buffer) => {
         out += d.toString();
-        // once the reply streams, interrupt it, then keep chatting
-        if (!interrupted && /Ada Lovelace> \n/.test(out)) {
+        // once the reply streams (any text after the speaker's name), interrupt it, then keep chatting
+        if (!interrupted && /Ada Lovelace> [\s\S]/.test(out)) {
             interrupted = true;
             child.kill("SIGINT");
         }

@@ -55,6 +55,14 @@ test("whole evaluation on the tiny model: held-out set, base and adapter answers
     assert.match(md, /\| \*\*all\*\* \| adapter - base \|/);
     const html = readFileSync(join(run, "eval", "report.html"), "utf8");
     for (const id of ["chart-metrics", "chart-characters", "chart-loss"]) assert.ok(html.includes(`id="${id}"`), id);
+
+    // a retrained adapter (a new file): its answers and their judgements are redone, the base model's kept
+    await new Promise((r) => setTimeout(r, 20));
+    makeFixtureAdapter(join(run, "train", "adapter.gguf"));
+    const again = await evaluateRun({recipe: fixtureRecipe(model), runDir: run});
+    assert.equal(again.answered, turns, "only the adapter answers again");
+    assert.equal(again.judged, turns * judgeKinds.length);
+    assert.equal(readJsonl<unknown>(join(run, "eval", "judgements.jsonl")).length, judgements.length);
 });
 
 test("a killed evaluation resumes without re-judging finished turns", async () => {
