@@ -8,6 +8,7 @@ import type {Recipe} from "../recipes/recipeSchema.js";
 import {stageNames, type StageName} from "../runs/stageNames.js";
 import type {GpuChoice} from "../runtime/openLlama.js";
 import {finetune, type FinetuneResult} from "../train/finetune.js";
+import {finetuneInputFromRecipe} from "../train/finetuneInputFromRecipe.js";
 import {StageReporter} from "./StageReporter.js";
 import {trainStages, type TrainStage} from "./trainStages.js";
 
@@ -85,18 +86,10 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
         } else {
             const t = recipe.train;
             log(`[finetune] LoRA r${t.lora.rank} on ${t.lora.targets.join(",")} of ${student} -> ${trainDir}`);
-            result.finetune = await finetune({
-                modelPath: resolveModelRef(student, {baseDir: recipeDir}),
-                dataPath: result.datasetPath,
-                outDir: trainDir,
-                rank: t.lora.rank, alpha: t.lora.alpha, dropout: t.lora.dropout, targets: t.lora.targets,
-                lr: t.optim.lr, warmup: t.optim.warmup, schedule: t.optim.schedule, minLrRatio: t.optim.min_lr_ratio,
-                weightDecay: t.optim.weight_decay, clip: t.optim.clip,
-                batchSize: t.batch.sequences, seqLen: t.batch.seq_len, gradAccum: t.batch.grad_accum,
-                epochs: t.epochs, maxSteps: t.max_steps, evalFraction: t.eval_fraction, saveEvery: t.save_every,
-                device: t.device, seed: recipe.seed, threads: options.threads ?? recipe.runtime.threads,
-                resume: true, progress
-            }, {log: (l) => log(`  ${l}`)});
+            result.finetune = await finetune(finetuneInputFromRecipe(recipe,
+                {modelPath: resolveModelRef(student, {baseDir: recipeDir}), dataPath: result.datasetPath, outDir: trainDir},
+                {resume: true, progress, ...(options.threads ? {threads: options.threads} : {})}),
+            {log: (l) => log(`  ${l}`)});
             log(`[finetune] ${result.finetune.steps} steps, final loss ${result.finetune.finalLoss.toFixed(4)}` +
                 (result.finetune.finalEvalLoss === null ? "" : `, held-out ${result.finetune.finalEvalLoss.toFixed(4)}`));
         }

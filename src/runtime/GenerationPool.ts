@@ -1,6 +1,8 @@
 import {LlamaChat, TokenBias, type ChatHistoryItem, type Token, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
 import type {GenerationBackend} from "./GenerationBackend.js";
+import {checkAdapter} from "../adapter/checkAdapter.js";
+import {modelPathOf} from "./modelPathOf.js";
 import {defaultSampling, type ChatMessage, type GenerateRequest, type GenerateResult} from "./generationTypes.js";
 import {resolveThreads} from "./physicalCores.js";
 import {sequenceOrderedStrategy} from "./sequenceOrderedStrategy.js";
@@ -44,6 +46,9 @@ export class GenerationPool implements GenerationBackend {
 
     public static async create(llama: Llama, model: LlamaModel, options: GenerationPoolOptions = {}): Promise<GenerationPool> {
         const parallel = Math.max(1, options.parallel ?? 8);
+        // llama.cpp only says "Failed to initialize LoRA adapter": check each adapter against the model first
+        const modelPath = modelPathOf(model);
+        for (const a of options.adapters ?? []) if (modelPath) checkAdapter(a.path, modelPath);
         let context: LlamaContext | undefined;
         try {
             context = await model.createContext({

@@ -1,4 +1,5 @@
 import {DittoError} from "../errors/DittoError.js";
+import {offlineSetting} from "../models/offlineSetting.js";
 import type {ConversationSlot, GenerationBackend} from "./GenerationBackend.js";
 import {defaultSampling, type GenerateRequest, type GenerateResult} from "./generationTypes.js";
 
@@ -29,8 +30,8 @@ export class OpenAiCompatibleBackend implements GenerationBackend {
     public constructor(private readonly options: OpenAiCompatibleOptions) {
         this.parallel = Math.max(1, options.parallel ?? 32);
         this.url = options.baseUrl.replace(/\/+$/, "") + "/chat/completions";
-        if (process.env.DITTO_OFFLINE === "1")
-            throw new DittoError(`the recipe asks for the server ${options.baseUrl}, but DITTO_OFFLINE=1 forbids network use`, {
+        if (offlineSetting() !== null)
+            throw new DittoError(`the recipe asks for the server ${options.baseUrl}, but --offline / DITTO_OFFLINE forbids network use`, {
                 hint: "use the in-process backend (runtime.backend: in-process), or unset DITTO_OFFLINE", code: "OFFLINE"});
     }
 

@@ -1,6 +1,7 @@
 import type {Llama, LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
 import {checkModelFile} from "./checkModelFile.js";
+import {rememberModelPath} from "./modelPathOf.js";
 
 export type LoadModelOptions = {
     /** layers to offload to the GPU: "auto" (default) fits as many as memory allows */
@@ -13,11 +14,13 @@ export type LoadModelOptions = {
 export async function loadModel(llama: Llama, path: string, options: LoadModelOptions = {}): Promise<LlamaModel> {
     const header = checkModelFile(path);
     try {
-        return await llama.loadModel({
+        const model = await llama.loadModel({
             modelPath: path,
             gpuLayers: llama.gpu === false ? 0 : options.gpuLayers ?? "auto",
             vocabOnly: options.vocabOnly ?? false
         });
+        rememberModelPath(model, path);
+        return model;
     } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         const arch = String(header.metadata.get("general.architecture"));
