@@ -160,6 +160,11 @@ struct AttnShape { int H, Hkv, D; };
 
 template <typename T> struct AttnScratch { std::vector<std::vector<T>> s, dp; };
 
+// Causal attention only needs, for query rows [i0, i1), key columns [0, i1): work in row blocks
+// so the upper triangle is never computed. Small blocks in the double reference so the gradient
+// check crosses block edges.
+template <typename T> constexpr int attnRowBlock() { return sizeof(T) == 8 ? 3 : 64; }
+
 // out (N, H*D) = softmax(q k^T / sqrt(D), causal within run) v ; lse (H, N) saved for backward.
 // q (N, H*D), k and v (N, Hkv*D); query head h reads kv head h / (H/Hkv).
 template <typename T> void attentionForward(ThreadPool* pool, T* out, T* lse, const T* q, const T* k, const T* v, int64_t N,
@@ -169,28 +174,33 @@ template <typename T> void attentionForward(ThreadPool* pool, T* out, T* lse, co
     int workers = pool ? pool->size() : 1;
     scratch.s.resize(workers);
     int tasks = (int)runs.size() * a.Hkv;
+    const int RB = attnRowBlock<T>();
     auto task = [&](int t, int worker) {
         const Run& run = runs[t / a.Hkv];
         int g = t % a.Hkv, L = run.len;
         std::vector<T>& S = scratch.s[worker];
-        if (S.size() < (size_t)L * L) S.resize((size_t)L * L);
+        if (S.size() < (size_t)RB * L) S.resize((size_t)RB * L);
         const T* kg = k + run.start * ks + g * a.D;
         const T* vg = v + run.start * ks + g * a.D;
         for (int h = g * group; h < (g + 1) * group; h++) {
-            const T* qh = q + run.start * qs + h * a.D;
-            gemm(pool, false, true, L, L, a.D, scale, qh, qs, kg, ks, T(0), S.data(), L);  // (L,L)
-            for (int i = 0; i < L; i++) {
-                T* row = S.data() + (size_t)i * L;
-                T m = row[0];
-                for (int j = 1; j <= i; j++) m = std::max(m, row[j]);
-                double sum = 0;
-                for (int j = 0; j <= i; j++) { row[j] = std::exp(row[j] - m); sum += row[j]; }
-                T inv = (T)(1.0 / sum);
-                for (int j = 0; j <= i; j++) row[j] *= inv;
-                for (int j = i + 1; j < L; j++) row[j] = 0;
-                lse[(int64_t)h * N + run.start + i] = m + (T)std::log(sum);
+            for (int i0 = 0; i0 < L; i0 += RB) {
+                int i1 = std::min(L, i0 + RB), rows = i1 - i0;
+                const T* qh = q + (run.start + i0) * qs + h * a.D;
+                gemm(pool, false, true, rows, i1, a.D, scale, qh, qs, kg, ks, T(0), S.data(), i1);  // (rows, i1)
+                for (int r = 0; r < rows; r++) {
+                    int i = i0 + r;
+                    T* row = S.data() + (size_t)r * i1;
+                    T m = row[0];
+                    for (int j = 1; j <= i; j++) m = std::max(m, row[j]);
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) { row[j] = std::exp(row[j] - m); sum += row[j]; }
+                    T inv = (T)(1.0 / sum);
+                    for (int j = 0; j <= i; j++) row[j] *= inv;
+                    for (int j = i + 1; j < i1; j++) row[j] = 0;
+                    lse[(int64_t)h * N + run.start + i] = m + (T)std::log(sum);
+                }
+                gemm(pool, false, false, rows, a.D, i1, T(1), S.data(), i1, vg, ks, T(0), out + (run.start + i0) * qs + h * a.D, qs);
             }
-            gemm(pool, false, false, L, a.D, L, T(1), S.data(), L, vg, ks, T(0), out + run.start * qs + h * a.D, qs);
         }
     };
     if (pool) pool->parallelFor(tasks, task); else for (int t = 0; t < tasks; t++) task(t, 0);
@@ -205,13 +215,14 @@ template <typename T> void attentionBackward(ThreadPool* pool, T* dq, T* dk, T* 
     scratch.s.resize(workers);
     scratch.dp.resize(workers);
     int tasks = (int)runs.size() * a.Hkv;
+    const int RB = attnRowBlock<T>();
     auto task = [&](int t, int worker) {
         const Run& run = runs[t / a.Hkv];
         int g = t % a.Hkv, L = run.len;
         std::vector<T>& P = scratch.s[worker];
         std::vector<T>& dP = scratch.dp[worker];
-        if (P.size() < (size_t)L * L) P.resize((size_t)L * L);
-        if (dP.size() < (size_t)L * L) dP.resize((size_t)L * L);
+        if (P.size() < (size_t)RB * L) P.resize((size_t)RB * L);
+        if (dP.size() < (size_t)RB * L) dP.resize((size_t)RB * L);
         const T* kg = k + run.start * ks + g * a.D;
         const T* vg = v + run.start * ks + g * a.D;
         T* dkg = dk + run.start * ks + g * a.D;
@@ -221,27 +232,32 @@ template <typename T> void attentionBackward(ThreadPool* pool, T* dq, T* dk, T* 
             std::memset(dvg + (size_t)i * ks, 0, a.D * sizeof(T));
         }
         for (int h = g * group; h < (g + 1) * group; h++) {
-            const T* qh = q + run.start * qs + h * a.D;
-            const T* doh = dout + run.start * qs + h * a.D;
-            gemm(pool, false, true, L, L, a.D, scale, qh, qs, kg, ks, T(0), P.data(), L);
-            for (int i = 0; i < L; i++) {
-                T* row = P.data() + (size_t)i * L;
-                T l = lse[(int64_t)h * N + run.start + i];
-                for (int j = 0; j <= i; j++) row[j] = std::exp(row[j] - l);
-                for (int j = i + 1; j < L; j++) row[j] = 0;
+            for (int i0 = 0; i0 < L; i0 += RB) {
+                int i1 = std::min(L, i0 + RB), rows = i1 - i0;
+                const T* qh = q + (run.start + i0) * qs + h * a.D;
+                const T* doh = dout + (run.start + i0) * qs + h * a.D;
+                gemm(pool, false, true, rows, i1, a.D, scale, qh, qs, kg, ks, T(0), P.data(), i1);
+                for (int r = 0; r < rows; r++) {
+                    int i = i0 + r;
+                    T* row = P.data() + (size_t)r * i1;
+                    T l = lse[(int64_t)h * N + run.start + i];
+                    for (int j = 0; j <= i; j++) row[j] = std::exp(row[j] - l);
+                    for (int j = i + 1; j < i1; j++) row[j] = 0;
+                }
+                gemm(pool, false, true, rows, i1, a.D, T(1), doh, qs, vg, ks, T(0), dP.data(), i1);   // dP = dO v^T
+                gemm(pool, true, false, i1, a.D, rows, T(1), P.data(), i1, doh, qs, T(1), dvg, ks);   // dv += P^T dO
+                for (int r = 0; r < rows; r++) {  // dS = P * (dP - sum_j P dP), into dP
+                    int i = i0 + r;
+                    T* p = P.data() + (size_t)r * i1;
+                    T* d = dP.data() + (size_t)r * i1;
+                    double dot = 0;
+                    for (int j = 0; j <= i; j++) dot += (double)p[j] * d[j];
+                    for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - (T)dot);
+                    for (int j = i + 1; j < i1; j++) d[j] = 0;
+                }
+                gemm(pool, false, false, rows, a.D, i1, scale, dP.data(), i1, kg, ks, T(0), dq + (run.start + i0) * qs + h * a.D, qs);  // dq = dS k
+                gemm(pool, true, false, i1, a.D, rows, scale, dP.data(), i1, qh, qs, T(1), dkg, ks);                                 // dk += dS^T q
             }
-            gemm(pool, false, true, L, L, a.D, T(1), doh, qs, vg, ks, T(0), dP.data(), L);       // dP = dO v^T
-            gemm(pool, true, false, L, a.D, L, T(1), P.data(), L, doh, qs, T(1), dvg, ks);       // dv += P^T dO
-            for (int i = 0; i < L; i++) {  // dS = P * (dP - sum_j P dP), into dP
-                T* p = P.data() + (size_t)i * L;
-                T* d = dP.data() + (size_t)i * L;
-                double dot = 0;
-                for (int j = 0; j <= i; j++) dot += (double)p[j] * d[j];
-                for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - (T)dot);
-                for (int j = i + 1; j < L; j++) d[j] = 0;
-            }
-            gemm(pool, false, false, L, a.D, L, scale, dP.data(), L, kg, ks, T(0), dq + run.start * qs + h * a.D, qs);  // dq = dS k
-            gemm(pool, true, false, L, a.D, L, scale, dP.data(), L, qh, qs, T(1), dkg, ks);                            // dk += dS^T q
         }
     };
     if (pool) pool->parallelFor(tasks, task); else for (int t = 0; t < tasks; t++) task(t, 0);
