@@ -34,7 +34,7 @@ Examples:
             recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,
             gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, progress: opts.progress
         });
-        const rel = (p: string) => relative(process.cwd(), p) || ".";
+        const rel = (p: string) => { const r = relative(process.cwd(), p); return r === "" ? "." : r.startsWith("..") ? p : r; };
         const lines = [`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s: ${rel(res.runDir)}`];
         if (existsSync(res.datasetPath)) {
             const n = readFileSync(res.datasetPath, "utf8").split("\n").filter((l) => l.trim()).length;
