@@ -42,7 +42,7 @@ function records(run: string): Record<string, string> {
 test("kill -9 mid-stage and restart: nothing lost, nothing duplicated, same data as an uninterrupted run", {timeout: 600_000}, async () => {
     const dir = join(base, "p1");
     mkdirSync(dir);
-    const recipe = writeTestRecipe(dir, {parallel: Number(process.env.DITTO_KILL_PARALLEL ?? 1), filters: ["empty", "duplicate", "length"]});
+    const recipe = writeTestRecipe(dir, {parallel: Number(process.env.DITTO_KILL_PARALLEL ?? 1), characters: 4, filters: ["empty", "duplicate", "length"]});
     const whole = join(dir, "whole"), killed = join(dir, "killed");
     await finish(generate(recipe, whole));
 
