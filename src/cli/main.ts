@@ -1,6 +1,7 @@
 import {Command} from "commander";
 import {DittoError} from "../errors/DittoError.js";
 import {registerCommands} from "./registerCommands.js";
+import {toolVersion} from "../runs/toolVersion.js";
 
 /** Entry point of the `ditto` command. User errors print one clear message and exit 1. */
 export async function main(argv: string[]): Promise<void> {
@@ -8,6 +9,7 @@ export async function main(argv: string[]): Promise<void> {
     program
         .name("ditto")
         .description("Teach an open-weights model to role-play any character by self-alignment (Ditto), offline.")
+        .version(toolVersion(), "-V, --version")
         .showHelpAfterError()
         .exitOverride();
     registerCommands(program);

@@ -26,22 +26,15 @@ import {registerChatCommand} from "./commands/ChatCommand.js";
  * the command files only parse options.
  */
 export function registerCommands(program: Command): void {
+    // in the order of the pipeline, so `ditto --help` reads as the method
+    registerTrainCommand(program);
+    registerDoctorCommand(program);
     const models = program.command("models").description("make, inspect, list and download models");
     registerModelsFixtureCommand(models);
     registerModelsInspectCommand(models);
     registerModelsListCommand(models);
     registerModelsPullCommand(models);
-    registerDoctorCommand(program);
     registerRecipesCommand(program);
-    registerExportCommand(program);
-    registerTrainCommand(program);
-    const runs = program.command("runs").description("inspect and combine run folders");
-    registerRunsStatusCommand(runs);
-    registerFinetuneCommand(program);
-    const adapter = program.command("adapter").description("check, merge and export LoRA adapters");
-    registerAdapterCheckCommand(adapter);
-    registerAdapterMergeCommand(adapter);
-    registerAdapterExportPeftCommand(adapter);
     const characters = program.command("characters").description("validate, import and elicit character profiles");
     registerCharactersValidateCommand(characters);
     registerCharactersImportCommand(characters);
@@ -50,6 +43,14 @@ export function registerCommands(program: Command): void {
     const dataset = program.command("dataset").description("export a run's data set and show its statistics");
     registerDatasetExportCommand(dataset);
     registerDatasetStatsCommand(dataset);
+    registerFinetuneCommand(program);
+    const adapter = program.command("adapter").description("check, merge and export LoRA adapters");
+    registerAdapterCheckCommand(adapter);
+    registerAdapterMergeCommand(adapter);
+    registerAdapterExportPeftCommand(adapter);
     registerEvalCommand(program);
     registerChatCommand(program);
+    const runs = program.command("runs").description("inspect and combine run folders");
+    registerRunsStatusCommand(runs);
+    registerExportCommand(program);
 }
