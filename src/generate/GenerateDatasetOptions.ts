@@ -26,6 +26,8 @@ export type GenerateDatasetOptions = {
     stages?: readonly StageName[],
     /** default: recipe.runtime.gpu */
     gpu?: GpuChoice,
+    /** CPU threads for llama.cpp; default: recipe.runtime.threads, else physical cores */
+    threads?: number,
     onProgress?: (event: StageProgress) => void,
     /** bad profile records and similar things worth telling (default: ignored; also kept in manifest.warnings) */
     onWarning?: (message: string) => void

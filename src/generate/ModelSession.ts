@@ -11,14 +11,14 @@ export class ModelSession {
     private poolPromise?: Promise<GenerationPool>;
     private created?: GenerationPool;
 
-    public constructor(private readonly modelPath: string, private readonly recipe: Recipe, private readonly gpu?: GpuChoice) {}
+    public constructor(private readonly modelPath: string, private readonly recipe: Recipe, private readonly gpu?: GpuChoice, private readonly threads?: number) {}
 
     public pool(): Promise<GenerationPool> {
         this.poolPromise ??= (async () => {
             const llama = await openLlama(this.gpu ?? this.recipe.runtime.gpu);
             const model = await loadModel(llama, this.modelPath);
             this.created = await GenerationPool.create(llama, model, {
-                parallel: this.recipe.runtime.parallel, contextSize: this.recipe.runtime.context_size, threads: this.recipe.runtime.threads
+                parallel: this.recipe.runtime.parallel, contextSize: this.recipe.runtime.context_size, threads: this.threads ?? this.recipe.runtime.threads
             });
             return this.created;
         })();

@@ -85,7 +85,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
     writeManifest(runDir, manifest);
 
     const prompts = new PromptTemplates(recipe.generate.prompts ? resolve(recipeDir, recipe.generate.prompts) : undefined);
-    const model = new ModelSession(modelPath, recipe, options.gpu);
+    const model = new ModelSession(modelPath, recipe, options.gpu, options.threads);
     const maxProfileChars = recipe.characters.max_profile_chars;
     const need = (stage: StageName) => {
         if (!existsSync(file(stageFiles[stage])))
