@@ -45,6 +45,11 @@ export {mergeAdapter} from "./adapter/mergeAdapter.js";
 export {exportPeft} from "./adapter/exportPeft.js";
 
 export {evaluateRun} from "./eval/evaluateRun.js";
+export {buildEvalSet} from "./eval/buildEvalSet.js";
+export {importWikiRoleEval} from "./eval/importWikiRoleEval.js";
+export {writeEvalReport} from "./eval/writeEvalReport.js";
+export {runChatRepl} from "./chat/runChatRepl.js";
+export {openChatBackend} from "./chat/openChatBackend.js";
 
 export {trainRecipe} from "./pipeline/trainRecipe.js";
 export {runStatus} from "./pipeline/runStatus.js";
