@@ -1,4 +1,4 @@
-import {LlamaChat, TokenBias, type ChatHistoryItem, type Token, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {LlamaChat, resolveChatWrapper, TokenBias, type ChatHistoryItem, type Token, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
 import type {GenerationBackend} from "./GenerationBackend.js";
 import {checkAdapter} from "../adapter/checkAdapter.js";
@@ -74,8 +74,11 @@ export class GenerationPool implements GenerationBackend {
         const thinking = options.thinking ?? false;
         const sequences: PooledSequence[] = [];
         let pool: GenerationPool | undefined;
+        // resolved once: "auto" in each LlamaChat would parse the template again per sequence (seconds each).
+        // The same resolution the trainer's ChatTokenizer uses, so training and generation share one template.
+        const chatWrapper = resolveChatWrapper(model);
         for (let i = 0; i < parallel; i++) {
-            const chat = new LlamaChat({contextSequence: ctx.getSequence()});
+            const chat = new LlamaChat({contextSequence: ctx.getSequence(), chatWrapper});
             sequences.push({
                 index: i,
                 generate: async (req) => {
