@@ -1,6 +1,17 @@
 #include "ThreadPool.h"
 
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+static inline void cpuRelax() { _mm_pause(); }
+#else
+static inline void cpuRelax() {}
+#endif
+
 namespace ditto {
+
+// Parallel sections follow each other within microseconds; a thread that goes to sleep between
+// them waits for the scheduler to wake it (long on a busy machine), so spin a little first.
+static constexpr int spinIterations = 4000;
 
 static thread_local bool tlsInside = false;
 // Which worker slot the current task owns, so nested serial loops keep using its scratch buffers.
@@ -36,6 +47,7 @@ void ThreadPool::runTasks(int worker) {
 void ThreadPool::workerLoop(int worker) {
     unsigned long seen = 0;
     for (;;) {
+        for (int i = 0; i < spinIterations && generation.load(std::memory_order_acquire) == seen && !stopping.load(); i++) cpuRelax();
         {
             std::unique_lock<std::mutex> lock(mutex);
             wake.wait(lock, [&] { return stopping || generation != seen; });
@@ -70,6 +82,7 @@ void ThreadPool::parallelFor(int nTasks, const std::function<void(int, int)>& fn
     }
     wake.notify_all();
     runTasks(0);
+    for (int i = 0; i < spinIterations && busyWorkers.load(std::memory_order_acquire) != 0; i++) cpuRelax();
     std::unique_lock<std::mutex> lock(mutex);
     done.wait(lock, [&] { return busyWorkers == 0; });
     job = nullptr;

@@ -36,9 +36,10 @@ private:
     const std::function<void(int, int)>* job = nullptr;
     int jobTasks = 0;
     std::atomic<int> nextTask{0};
-    int busyWorkers = 0;
-    unsigned long generation = 0;
-    bool stopping = false;
+    // written under the mutex; read without it only to spin briefly before blocking
+    std::atomic<int> busyWorkers{0};
+    std::atomic<unsigned long> generation{0};
+    std::atomic<bool> stopping{false};
 };
 
 // The pool the current thread is running a task for, or nullptr: lets nested calls go serial.
