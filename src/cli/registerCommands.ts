@@ -8,6 +8,7 @@ import {registerRecipesCommand} from "./commands/RecipesCommand.js";
 import {registerExportCommand} from "./commands/ExportCommand.js";
 import {registerTrainCommand} from "./commands/TrainCommand.js";
 import {registerRunsStatusCommand} from "./commands/RunsStatusCommand.js";
+import {registerRunsMergeCommand} from "./commands/RunsMergeCommand.js";
 import {registerFinetuneCommand} from "./commands/FinetuneCommand.js";
 import {registerAdapterCheckCommand} from "./commands/AdapterCheckCommand.js";
 import {registerAdapterMergeCommand} from "./commands/AdapterMergeCommand.js";
@@ -52,5 +53,6 @@ export function registerCommands(program: Command): void {
     registerChatCommand(program);
     const runs = program.command("runs").description("inspect and combine run folders");
     registerRunsStatusCommand(runs);
+    registerRunsMergeCommand(runs);
     registerExportCommand(program);
 }

@@ -26,6 +26,12 @@ export type GenerateDatasetOptions = {
     stages?: readonly StageName[],
     /** default: recipe.runtime.gpu */
     gpu?: GpuChoice,
+    /**
+     * Generate only shard `index` of `count` (0-based): characters and pairs are made whole (cheap,
+     * identical in every shard), queries and responses only for this shard's pairs. Sessions and the
+     * data set need every shard: merge them first (`ditto runs merge`). Default: no sharding.
+     */
+    shard?: {index: number, count: number},
     /** CPU threads for llama.cpp; default: recipe.runtime.threads, else physical cores */
     threads?: number,
     onProgress?: (event: StageProgress) => void,

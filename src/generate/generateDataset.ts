@@ -11,6 +11,7 @@ import {selfCheckVerdictSchema, type SelfCheckVerdict} from "../filters/selfChec
 import {resolveModelRef} from "../models/resolveModelRef.js";
 import {pairCharacters} from "../queries/pairCharacters.js";
 import {pairSchema} from "../queries/pairSchema.js";
+import {shardOf} from "../runs/shardOf.js";
 import {querySchema, type Query} from "../queries/querySchema.js";
 import {simulateResponses} from "../responses/simulateResponses.js";
 import {turnSchema, type Turn} from "../responses/turnSchema.js";
@@ -60,8 +61,20 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
     try { mkdirSync(runDir, {recursive: true}); } catch (err) {
         throw new DittoError(`cannot create run folder ${runDir}: ${err instanceof Error ? err.message : String(err)}`, {hint: "choose a run folder you can write to (--run DIR)", code: "NOT_WRITABLE", cause: err});
     }
+    const shard = options.shard;
+    if (shard) {
+        if (!(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count))
+            throw new DittoError(`shard ${shard.index}/${shard.count} is not valid`, {hint: "use --shard i/n with 0 <= i < n, e.g. --shard 0/4", code: "SHARD_INVALID"});
+        const late = [...wanted].filter((s) => s === "sessions" || s === "dataset");
+        if (late.length > 0)
+            throw new DittoError(`a shard (--shard ${shard.index}/${shard.count}) runs the stages up to responses only, not ${late.join(", ")}`, {
+                hint: "run the shards with --until responses, merge them with `ditto runs merge`, then continue the merged run with --from sessions", code: "SHARD_STAGES"});
+    }
     const fingerprint = recipeFingerprint(recipe);
     const previous = readManifest(runDir);
+    if (previous && JSON.stringify(previous.shard) !== JSON.stringify(shard))
+        throw new DittoError(`${runDir} was made ${previous.shard ? `as shard ${previous.shard.index}/${previous.shard.count}` : "without --shard"}, not ${shard ? `as shard ${shard.index}/${shard.count}` : "without --shard"}`, {
+            hint: "resume a run folder with the --shard it was started with, or use a new --run folder", code: "SHARD_CHANGED"});
     if (previous && previous.fingerprint !== fingerprint)
         throw new DittoError(`${runDir} holds a run made with other generation settings (seed, generator, characters or generate)`, {
             hint: "use a new --run folder, or the same recipe and overrides as before (see manifest.json)", code: "RUN_RECIPE_CHANGED"});
@@ -73,6 +86,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
         stages: Object.fromEntries(stageNames.map((n) => [n, {status: "pending"}])) as Manifest["stages"], warnings: []
     };
     manifest.version = toolVersion();
+    if (shard) manifest.shard = shard;
     manifest.recipe = recipe as unknown as Record<string, unknown>;
     manifest.models.generator = {ref: recipe.models.generator, path: modelPath, bytes, sha256};
     // filters shape only the last stage: changed filters redo it (cheap: no model unless self_check, whose verdicts are kept)
@@ -147,7 +161,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
             const store = JsonlStore.open<Query>(file(stageFiles.queries));
             const rejects = JsonlStore.open<Rejection>(file("queries.rejected.jsonl"));
             await simulateQueries({
-                generator: await model.pool(), prompts, pairs: readJsonl(file(stageFiles.pairs), pairSchema), characters: characters(),
+                generator: await model.pool(), prompts, pairs: readJsonl(file(stageFiles.pairs), pairSchema).filter((p) => !shard || shardOf(p.id, shard.count) === shard.index), characters: characters(),
                 queriesPerPair: recipe.generate.queries_per_pair, samples: recipe.generate.samples, bothDirections: recipe.generate.both_directions,
                 maxProfileChars, questionMaxChars: recipe.generate.question_max_chars, sampling: toSampling(recipe.generate.query_sampling),
                 seed: recipe.seed, store, rejects, onProgress: report

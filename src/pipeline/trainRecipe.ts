@@ -25,6 +25,8 @@ export type TrainRecipeOptions = {
     until?: TrainStage,
     gpu?: GpuChoice,
     threads?: number,
+    /** generate only this shard's queries and responses (see generateDataset); stops after responses */
+    shard?: {index: number, count: number},
     progress?: "bar" | "log" | "none",
     log?: (line: string) => void
 };
@@ -51,7 +53,7 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
     const runDir = resolve(options.runDir ?? join("runs", recipe.name));
     const recipeDir = options.recipeDir ?? ".";
     const first = trainStages.indexOf(options.from ?? trainStages[0]);
-    const last = trainStages.indexOf(options.until ?? trainStages[trainStages.length - 1]!);
+    const last = trainStages.indexOf(options.until ?? (options.shard ? "responses" : trainStages[trainStages.length - 1]!));
     if (first > last)
         throw new DittoError(`--from ${options.from} comes after --until ${options.until}`, {hint: `stages run in this order: ${trainStages.join(", ")}`});
     const selected = new Set<TrainStage>(trainStages.slice(first, last + 1));
@@ -68,7 +70,7 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
         const reporter = new StageReporter(progress, log);
         try {
             await generateDataset({
-                recipe, runDir, recipeDir, recipeFile: options.recipeFile, stages: genStages, gpu: options.gpu,
+                recipe, runDir, recipeDir, recipeFile: options.recipeFile, stages: genStages, gpu: options.gpu, threads: options.threads, shard: options.shard,
                 onProgress: reporter.onProgress, onWarning: (m) => log(`  warning: ${m}`)
             });
         } finally {

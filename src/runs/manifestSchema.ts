@@ -34,6 +34,10 @@ export const manifestSchema = z.object({
     models: z.record(z.string(), z.object({ref: z.string(), path: z.string(), bytes: z.number(), sha256: z.string()})),
     /** character ids: train (in the data set) and eval (held out, never in it); the evaluation reads this */
     split: z.object({train: z.array(z.string()), eval: z.array(z.string())}).optional(),
+    /** set in a shard's run folder (`--shard i/n`): it holds only this shard's queries and responses */
+    shard: z.object({index: z.number().int(), count: z.number().int()}).optional(),
+    /** the shard folders a merged run was made from (`ditto runs merge`) */
+    merged_from: z.array(z.string()).optional(),
     stages: z.object(Object.fromEntries(stageNames.map((n) => [n, stageStatusSchema])) as Record<typeof stageNames[number], typeof stageStatusSchema>),
     warnings: z.array(z.string()).default([])
 });

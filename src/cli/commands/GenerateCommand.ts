@@ -2,6 +2,7 @@ import type {Command} from "commander";
 import {generateDataset} from "../../generate/generateDataset.js";
 import {selectStages} from "../../generate/selectStages.js";
 import {StageProgressBars} from "../../generate/StageProgressBars.js";
+import {parseShard} from "./parseShard.js";
 import {loadRecipe} from "../../recipes/loadRecipe.js";
 import {stageNames} from "../../runs/stageNames.js";
 import {gpuChoices, type GpuChoice} from "../../runtime/openLlama.js";
@@ -16,13 +17,16 @@ export function registerGenerateCommand(program: Command): void {
         .option("--until <stage>", "last stage to run")
         .option("--gpu <gpu>", `llama.cpp backend: ${gpuChoices.join(", ")} (default: the recipe's runtime.gpu)`)
         .option("--quiet", "no progress output")
+        .option("--shard <i/n>", "only shard i of n (0-based) of the queries and responses; merge with `ditto runs merge`")
         .addHelpText("after", "\nExample:\n  ditto generate --recipe tiny --run runs/tiny generate.turns_per_session=4")
-        .action(async (overrides: string[], opts: {recipe: string, run: string, from?: string, until?: string, gpu?: string, quiet?: boolean}) => {
+        .action(async (overrides: string[], opts: {recipe: string, run: string, from?: string, until?: string, gpu?: string, quiet?: boolean, shard?: string}) => {
             const {recipe, file, dir} = loadRecipe(opts.recipe, overrides);
             const bars = new StageProgressBars(opts.quiet);
             try {
                 const res = await generateDataset({
-                    recipe, recipeDir: dir, recipeFile: file, runDir: opts.run, stages: selectStages(opts),
+                    recipe, recipeDir: dir, recipeFile: file, runDir: opts.run,
+                    stages: selectStages({...opts, until: opts.until ?? (opts.shard ? "responses" : undefined)}),
+                    shard: opts.shard === undefined ? undefined : parseShard(opts.shard),
                     gpu: opts.gpu as GpuChoice | undefined, onProgress: bars.onProgress,
                     onWarning: (m) => { if (!opts.quiet) process.stderr.write(`warning: ${m}\n`); }
                 });

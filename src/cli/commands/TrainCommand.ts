@@ -5,6 +5,7 @@ import {trainRecipe} from "../../pipeline/trainRecipe.js";
 import {trainStages, type TrainStage} from "../../pipeline/trainStages.js";
 import {loadRecipe} from "../../recipes/loadRecipe.js";
 import {runtimeOptions} from "./runtimeOptions.js";
+import {parseShard} from "./parseShard.js";
 
 export function registerTrainCommand(program: Command): void {
     const cmd = program.command("train")
@@ -13,6 +14,7 @@ export function registerTrainCommand(program: Command): void {
         .option("--run <dir>", "run folder (default runs/<recipe name>); an unfinished run there resumes")
         .addOption(new Option("--from <stage>", "first stage to run (earlier ones must be complete)").choices([...trainStages]))
         .addOption(new Option("--until <stage>", "last stage to run").choices([...trainStages]))
+        .option("--shard <i/n>", "generate only shard i of n (0-based) of the queries and responses; merge with `ditto runs merge`")
         .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, else log lines)").choices(["bar", "log", "none"]))
         .argument("[overrides...]", "recipe overrides as key.path=value, e.g. train.lora.rank=8");
     runtimeOptions.add(cmd, ["gpu", "threads", "offline"]);
@@ -23,16 +25,24 @@ Examples:
   ditto train --recipe tiny                      # offline demo on a self-made tiny model
   ditto train --recipe qwen-7b --offline         # air-gapped: models already in ./models
   ditto train --recipe qwen-7b --until dataset   # only write the data set
-  ditto train --recipe qwen-7b --from finetune train.lora.rank=32`);
+  ditto train --recipe qwen-7b --from finetune train.lora.rank=32
+
+Sharded generation (e.g. on 4 machines):
+  ditto train --recipe qwen-7b --run runs/base --until pairs        # once
+  cp -r runs/base runs/s0; ...                                     # one copy per shard
+  ditto train --recipe qwen-7b --run runs/s0 --shard 0/4           # on each machine, up to responses
+  ditto runs merge --out runs/qwen-7b runs/s0 runs/s1 runs/s2 runs/s3
+  ditto train --recipe qwen-7b --run runs/qwen-7b --from sessions`);
     cmd.action(async (overrides: string[], opts: {recipe: string, run?: string, from?: TrainStage, until?: TrainStage,
-                                                  progress?: "bar" | "log" | "none", gpu?: string, threads?: string, offline?: boolean}) => {
+                                                  progress?: "bar" | "log" | "none", gpu?: string, threads?: string, offline?: boolean, shard?: string}) => {
         const rt = runtimeOptions.read(opts);
         if (rt.offline) process.env.DITTO_OFFLINE = "1";
         const {recipe, file, dir} = loadRecipe(opts.recipe, overrides);
         const started = Date.now();
         const res = await trainRecipe({
             recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,
-            gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, progress: opts.progress
+            gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, progress: opts.progress,
+            shard: opts.shard === undefined ? undefined : parseShard(opts.shard)
         });
         const rel = (p: string) => { const r = relative(process.cwd(), p); return r === "" ? "." : r.startsWith("..") ? p : r; };
         const lines = [`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s: ${rel(res.runDir)}`];
@@ -52,3 +62,4 @@ Examples:
         console.log(lines.join("\n"));
     });
 }
+
