@@ -1,4 +1,4 @@
-import {LlamaChat, resolveChatWrapper, TokenBias, type ChatHistoryItem, type Token, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {LlamaChat, resolveChatWrapper, TokenBias, type ChatHistoryItem, type Token, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
 import type {GenerationBackend} from "./GenerationBackend.js";
 import {checkAdapter} from "../adapter/checkAdapter.js";
@@ -37,6 +37,7 @@ export class GenerationPool implements GenerationBackend {
     private readonly free: PooledSequence[] = [];
     private readonly waiting: ((s: PooledSequence) => void)[] = [];
     private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+    private readonly contextSequences = new Map<PooledSequence, LlamaContextSequence>();
 
     private constructor(private readonly llama: Llama, public readonly model: LlamaModel,
                         public readonly context: LlamaContext, sequences: PooledSequence[]) {
@@ -77,8 +78,11 @@ export class GenerationPool implements GenerationBackend {
         // resolved once: "auto" in each LlamaChat would parse the template again per sequence (seconds each).
         // The same resolution the trainer's ChatTokenizer uses, so training and generation share one template.
         const chatWrapper = resolveChatWrapper(model);
+        const contextSequences: LlamaContextSequence[] = [];
         for (let i = 0; i < parallel; i++) {
-            const chat = new LlamaChat({contextSequence: ctx.getSequence(), chatWrapper});
+            const contextSequence = ctx.getSequence();
+            const chat = new LlamaChat({contextSequence, chatWrapper});
+            contextSequences.push(contextSequence);
             sequences.push({
                 index: i,
                 generate: async (req) => {
@@ -107,6 +111,7 @@ export class GenerationPool implements GenerationBackend {
             });
         }
         pool = new GenerationPool(llama, model, ctx, sequences);
+        sequences.forEach((seq, i) => pool!.contextSequences.set(seq, contextSequences[i]!));
         return pool;
     }
 
@@ -119,6 +124,11 @@ export class GenerationPool implements GenerationBackend {
     public async lease<T>(fn: (sequence: PooledSequence) => Promise<T>): Promise<T> {
         const seq = this.free.pop() ?? await new Promise<PooledSequence>((accept) => this.waiting.push(accept));
         try {
+            // Each conversation starts from an empty KV cache. Reusing the previous conversation's cached
+            // prefix would change how the prompt is split into batches, and so (by float rounding) the
+            // sampled tokens: a record's text would depend on which record ran before it on this sequence,
+            // and a resumed run would not reproduce an uninterrupted one. Within a lease the history is reused.
+            await this.contextSequences.get(seq)?.clearHistory();
             return await fn(seq);
         } finally {
             const next = this.waiting.shift();

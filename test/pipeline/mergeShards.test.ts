@@ -11,7 +11,8 @@ import {fixtureDir} from "../helpers/fixtureModel.js";
 
 process.env.DITTO_MODELS = join(fixtureDir, "models");
 // a small run, one conversation at a time so the texts are comparable byte for byte
-const {recipe, dir} = loadRecipe("tiny", ["characters.count=6", "characters.held_out=0", "runtime.parallel=1", "runtime.threads=2"]);
+const {recipe, dir} = loadRecipe("tiny", ["characters.count=6", "characters.held_out=0", "runtime.parallel=1", "runtime.threads=2",
+    "generate.queries_per_pair=2", "generate.samples=1", "generate.sampling.max_tokens=24"]);
 const quiet = {progress: "none" as const, log: () => {}, recipeDir: dir};
 
 test("two shards merged give the same data set as one unsharded run; overlaps and gaps are refused", {timeout: 1_200_000}, async () => {

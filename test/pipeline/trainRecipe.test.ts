@@ -18,7 +18,10 @@ const cmd = (run: string) => [...(canUnshare ? ["unshare", "-n", process.execPat
     "--import", "tsx", entry, "train", "--recipe", "tiny", "--run", run, "--progress", "log", "--offline",
     // one conversation at a time: llama.cpp's batched sums depend on which sequences share a batch, so
     // only sequential generation is bit-identical across a kill and resume (records and ids are either way)
-    "runtime.parallel=1"];
+    "runtime.parallel=1",
+    // smaller than the shipped demo, to keep CI short: same stages, fewer and shorter records
+    "characters.count=6", "generate.queries_per_pair=2", "generate.samples=1", "generate.turns_per_session=2",
+    "generate.sampling.max_tokens=24", "train.max_steps=6", "train.save_every=2", "eval.turns=2"];
 
 function train(run: string): {status: number | null, output: string} {
     const [bin, ...args] = cmd(run);
