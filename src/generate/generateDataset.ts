@@ -72,7 +72,9 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
     }
     const fingerprint = recipeFingerprint(recipe);
     const previous = readManifest(runDir);
-    if (previous && JSON.stringify(previous.shard) !== JSON.stringify(shard))
+    // a folder with only characters and pairs (the documented way to start shards) may become any shard
+    const queriesStarted = existsSync(join(runDir, stageFiles.queries)) || existsSync(join(runDir, stageFiles.queries + ".partial"));
+    if (previous && JSON.stringify(previous.shard) !== JSON.stringify(shard) && (queriesStarted || previous.shard))
         throw new DittoError(`${runDir} was made ${previous.shard ? `as shard ${previous.shard.index}/${previous.shard.count}` : "without --shard"}, not ${shard ? `as shard ${shard.index}/${shard.count}` : "without --shard"}`, {
             hint: "resume a run folder with the --shard it was started with, or use a new --run folder", code: "SHARD_CHANGED"});
     if (previous && previous.fingerprint !== fingerprint)
