@@ -2,46 +2,54 @@ import cliProgress from "cli-progress";
 import type {StageProgress} from "./GenerateDatasetOptions.js";
 
 /**
- * One progress bar per stage on stderr (done/total, tokens/s, ETA). Without a terminal (logs, CI)
- * the bars would be noise: a line per finished stage instead; `quiet` prints nothing.
+ * Progress of the generation stages on stderr: a live bar per stage with done/total, tokens/s and
+ * ETA on a terminal ("bar"); in logs and CI ("log") a line at the start, about every 10% and at the
+ * end, since redrawn bars would be noise there; nothing ("none").
  */
 export class StageProgressBars {
     private bar?: cliProgress.SingleBar;
-    private readonly tty: boolean;
+    private lastLogged = -1;
 
-    public constructor(private readonly quiet = false, stream: NodeJS.WriteStream = process.stderr) {
-        this.tty = Boolean(stream.isTTY);
-    }
+    public constructor(private readonly mode: "bar" | "log" | "none",
+                       private readonly write: (line: string) => void = (l) => process.stderr.write(l + "\n")) {}
 
-    public readonly onProgress = (e: StageProgress): void => {
-        if (this.quiet) return;
-        const tps = e.elapsedMs > 0 ? (e.tokens / (e.elapsedMs / 1000)).toFixed(0) : "0";
-        if (!this.tty) {
-            if (e.event === "done") process.stderr.write(`${e.stage}: ${e.done} done in ${(e.elapsedMs / 1000).toFixed(1)} s${e.tokens ? `, ${e.tokens} tokens (${tps} tok/s)` : ""}\n`);
-            if (e.event === "skip") process.stderr.write(`${e.stage}: already complete (${e.done})\n`);
-            return;
-        }
+    public onProgress = (e: StageProgress): void => {
+        if (this.mode === "none") return;
+        const tps = e.elapsedMs > 0 ? e.tokens / (e.elapsedMs / 1000) : 0;
         switch (e.event) {
+            case "skip":
+                this.write(`  ${e.stage.padEnd(10)} done already (${e.done} records), skipped`);
+                return;
             case "start":
-                this.bar = new cliProgress.SingleBar({
-                    format: `${e.stage.padEnd(10)} |{bar}| {value}/{total} | {tps} tok/s | ETA {eta_formatted}`,
-                    hideCursor: true, clearOnComplete: false, stream: process.stderr, etaBuffer: 50
-                }, cliProgress.Presets.shades_classic);
-                this.bar.start(1, 0, {tps: "0"});
-                break;
+                this.lastLogged = -1;
+                if (this.mode === "bar") {
+                    this.bar = new cliProgress.SingleBar({
+                        format: `  ${e.stage.padEnd(10)} |{bar}| {value}/{total} | {tps} tok/s | ETA {eta_formatted}`,
+                        hideCursor: true, etaBuffer: 50, stream: process.stderr
+                    }, cliProgress.Presets.shades_classic);
+                    this.bar.start(1, 0, {tps: "-"});
+                } else this.write(`  ${e.stage.padEnd(10)} started`);
+                return;
             case "progress":
-                this.bar?.setTotal(Math.max(1, e.total));
-                this.bar?.update(e.done, {tps});
-                break;
+                if (this.bar) {
+                    this.bar.setTotal(Math.max(1, e.total));
+                    this.bar.update(e.done, {tps: tps.toFixed(1)});
+                } else if (this.mode === "log" && e.total > 0) {
+                    const decile = Math.floor((e.done / e.total) * 10);
+                    if (decile > this.lastLogged) {
+                        this.lastLogged = decile;
+                        const eta = e.done > 0 ? (e.total - e.done) * (e.elapsedMs / 1000) / e.done : 0;
+                        this.write(`  ${e.stage.padEnd(10)} ${e.done}/${e.total} ${tps.toFixed(1)} tok/s ETA ${Math.round(eta)}s`);
+                    }
+                }
+                return;
             case "done":
-                this.bar?.setTotal(Math.max(1, e.total));
-                this.bar?.update(e.total, {tps});
+                this.bar?.update(e.done, {tps: tps.toFixed(1)});
                 this.bar?.stop();
                 this.bar = undefined;
-                break;
-            case "skip":
-                process.stderr.write(`${e.stage.padEnd(10)} already complete (${e.done})\n`);
-                break;
+                this.write(`  ${e.stage.padEnd(10)} done: ${e.done} records in ${(e.elapsedMs / 1000).toFixed(1)} s` +
+                    (e.tokens > 0 ? `, ${e.tokens} tokens (${tps.toFixed(1)} tok/s)` : ""));
+                return;
             default: {
                 const never: never = e.event;
                 throw new Error(`unknown progress event ${String(never)}`);
@@ -49,5 +57,8 @@ export class StageProgressBars {
         }
     };
 
-    public stop(): void { this.bar?.stop(); }
+    public stop(): void {
+        this.bar?.stop();
+        this.bar = undefined;
+    }
 }

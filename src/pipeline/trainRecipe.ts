@@ -9,7 +9,7 @@ import {stageNames, type StageName} from "../runs/stageNames.js";
 import type {GpuChoice} from "../runtime/openLlama.js";
 import {finetune, type FinetuneResult} from "../train/finetune.js";
 import {finetuneInputFromRecipe} from "../train/finetuneInputFromRecipe.js";
-import {StageReporter} from "./StageReporter.js";
+import {StageProgressBars} from "../generate/StageProgressBars.js";
 import {trainStages, type TrainStage} from "./trainStages.js";
 
 export type TrainRecipeOptions = {
@@ -67,7 +67,7 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
     const genStages = stageNames.filter((s) => selected.has(s)) as StageName[];
     if (genStages.length > 0) {
         log(`[data] ${recipe.name}: ${genStages.join(" -> ")} in ${runDir}`);
-        const reporter = new StageReporter(progress, log);
+        const reporter = new StageProgressBars(progress, log);
         try {
             await generateDataset({
                 recipe, runDir, recipeDir, recipeFile: options.recipeFile, stages: genStages, gpu: options.gpu, threads: options.threads, shard: options.shard,

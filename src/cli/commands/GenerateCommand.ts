@@ -21,7 +21,7 @@ export function registerGenerateCommand(program: Command): void {
         .addHelpText("after", "\nExample:\n  ditto generate --recipe tiny --run runs/tiny generate.turns_per_session=4")
         .action(async (overrides: string[], opts: {recipe: string, run: string, from?: string, until?: string, gpu?: string, quiet?: boolean, shard?: string}) => {
             const {recipe, file, dir} = loadRecipe(opts.recipe, overrides);
-            const bars = new StageProgressBars(opts.quiet);
+            const bars = new StageProgressBars(opts.quiet ? "none" : process.stderr.isTTY ? "bar" : "log");
             try {
                 const res = await generateDataset({
                     recipe, recipeDir: dir, recipeFile: file, runDir: opts.run,
