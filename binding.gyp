@@ -8,10 +8,12 @@
         "native/src/DequantSelfTest.cpp",
         "native/src/Engine.cpp",
         "native/src/Gemm.cpp",
+        "native/src/GemmSelfTest.cpp",
         "native/src/GgufFile.cpp",
         "native/src/GradCheck.cpp",
         "native/src/Model.cpp",
         "native/src/ThreadPool.cpp",
+        "native/src/VecMath.cpp",
         "native/addon/AddonEngine.cpp",
         "native/addon/addon.cpp"
       ],

@@ -22,6 +22,15 @@ static Napi::Value selftestDequant(const Napi::CallbackInfo& info) {
     return o;
 }
 
+static Napi::Value selftestGemm(const Napi::CallbackInfo& info) {
+    static char report[4096];
+    double worst = ditto_selftest_gemm(report, sizeof report);
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("worst", worst);
+    o.Set("report", report);
+    return o;
+}
+
 static Napi::Value gemmKernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ditto_gemm_kernel()); }
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
@@ -29,6 +38,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("openEngine", Napi::Function::New(env, openEngine));
     exports.Set("selftestGradcheck", Napi::Function::New(env, selftestGradcheck));
     exports.Set("selftestDequant", Napi::Function::New(env, selftestDequant));
+    exports.Set("selftestGemm", Napi::Function::New(env, selftestGemm));
     exports.Set("gemmKernel", Napi::Function::New(env, gemmKernel));
     return exports;
 }

@@ -99,6 +99,10 @@ double ditto_selftest_gradcheck(char* report, size_t report_size);
  * returns the largest relative difference, report as for the gradient check. */
 double ditto_selftest_dequant(char* report, size_t report_size);
 
+/* Checks the float matrix products (every blocking path, F32/F16/BF16/Q8_0 weights) against
+ * double loops on the same values; returns the largest relative difference, report as above. */
+double ditto_selftest_gemm(char* report, size_t report_size);
+
 /* Name of the matrix kernel in use ("avx2-fma", "scalar"). */
 const char* ditto_gemm_kernel(void);
 

@@ -12,6 +12,7 @@
 
 #include "Gemm.h"
 #include "ThreadPool.h"
+#include "VecMath.h"
 
 namespace ditto {
 
@@ -190,10 +191,8 @@ template <typename T> void attentionForward(ThreadPool* pool, T* out, T* lse, co
                 for (int r = 0; r < rows; r++) {
                     int i = i0 + r;
                     T* row = S.data() + (size_t)r * i1;
-                    T m = row[0];
-                    for (int j = 1; j <= i; j++) m = std::max(m, row[j]);
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) { row[j] = std::exp(row[j] - m); sum += row[j]; }
+                    T m = maxOf(row, i + 1);
+                    double sum = expShiftSum(row, i + 1, m);
                     T inv = (T)(1.0 / sum);
                     for (int j = 0; j <= i; j++) row[j] *= inv;
                     for (int j = i + 1; j < i1; j++) row[j] = 0;
@@ -241,7 +240,7 @@ template <typename T> void attentionBackward(ThreadPool* pool, T* dq, T* dk, T* 
                     int i = i0 + r;
                     T* row = P.data() + (size_t)r * i1;
                     T l = lse[(int64_t)h * N + run.start + i];
-                    for (int j = 0; j <= i; j++) row[j] = std::exp(row[j] - l);
+                    expShiftSum(row, i + 1, l);  // P = exp(S - lse)
                     for (int j = i + 1; j < i1; j++) row[j] = 0;
                 }
                 gemm(pool, false, true, rows, i1, a.D, T(1), doh, qs, vg, ks, T(0), dP.data(), i1);   // dP = dO v^T
@@ -267,19 +266,12 @@ template <typename T> void attentionBackward(ThreadPool* pool, T* dq, T* dk, T* 
 
 // out (N,F) = silu(gate) * up
 template <typename T> void swigluForward(ThreadPool* pool, T* out, const T* gate, const T* up, int64_t n) {
-    forRows(pool, n, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; i++) out[i] = gate[i] * sigmoidOf(gate[i]) * up[i];
-    });
+    forRows(pool, n, [&](int64_t i0, int64_t i1) { swigluRows(out + i0, gate + i0, up + i0, i1 - i0); });
 }
 // dgate, dup (N,F) overwritten
 template <typename T> void swigluBackward(ThreadPool* pool, T* dgate, T* dup, const T* dout, const T* gate, const T* up, int64_t n) {
-    forRows(pool, n, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; i++) {
-            T s = sigmoidOf(gate[i]);
-            dup[i] = dout[i] * gate[i] * s;
-            dgate[i] = dout[i] * up[i] * s * (T(1) + gate[i] * (T(1) - s));
-        }
-    });
+    // dup = dout g s ; dgate = dout u s (1 + g (1 - s)), s = sigmoid(g)
+    forRows(pool, n, [&](int64_t i0, int64_t i1) { swigluBackwardRows(dgate + i0, dup + i0, dout + i0, gate + i0, up + i0, i1 - i0); });
 }
 
 // ---- linear projection with LoRA ----------------------------------------------------------------
@@ -365,14 +357,12 @@ template <typename T> double crossEntropyForwardBackward(ThreadPool* pool, T* dx
         forRows(pool, Nt, [&](int64_t i0, int64_t i1) {
             for (int64_t i = i0; i < i1; i++) {
                 T* row = lg + i * vc;
-                T mc = row[0];
-                for (int j = 1; j < vc; j++) mc = std::max(mc, row[j]);
+                T mc = maxOf(row, vc);
                 T mNew = std::max(sc.m[i], mc);
                 T rescale = std::exp(sc.m[i] - mNew);
                 int t = targets[i] - v0;
                 if (t >= 0 && t < vc) sc.tl[i] = row[t];
-                double sum = 0;
-                for (int j = 0; j < vc; j++) { row[j] = std::exp(row[j] - mNew); sum += row[j]; }
+                double sum = expShiftSum(row, vc, mNew);
                 sc.s[i] = sc.s[i] * rescale + (T)sum;
                 sc.m[i] = mNew;
                 if (dxn && rescale != T(1))

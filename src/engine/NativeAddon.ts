@@ -42,6 +42,8 @@ export interface NativeAddon {
     selftestGradcheck(): {worst: number, report: string};
     /** Q4_K / Q6_K block decoders vs an element-at-a-time reading of the layouts */
     selftestDequant(): {worst: number, report: string};
+    /** Float matrix products (every blocking path, F32/F16/BF16/Q8_0 weights) against double loops. */
+    selftestGemm(): {worst: number, report: string};
     /** matrix micro-kernel picked for this CPU: "avx2-fma" or "scalar" */
     gemmKernel(): string;
 }

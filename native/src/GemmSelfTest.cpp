@@ -1,0 +1,165 @@
+// Checks the float matrix products against plain double loops on the same values, over shapes
+// chosen to take every path of Gemm.cpp: serial and split across threads, A packed per thread /
+// packed once for all threads / read in place, B packed or read in place, the transposed-A swap
+// of thin products, ragged edges; and weight products on F32, F16, BF16 and Q8_0 encodings with
+// either orientation, including column offsets that start inside a Q8_0 block.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../include/ditto_engine.h"
+#include "Dequantize.h"
+#include "Gemm.h"
+#include "GgufFile.h"
+
+using namespace ditto;
+
+namespace {
+
+// largest |got - ref| relative to the largest |ref| (products of random values in [-1, 1])
+double relDiff(const std::vector<float>& got, const std::vector<double>& ref) {
+    double md = 0, mr = 1e-30;
+    for (size_t i = 0; i < ref.size(); i++) {
+        md = std::fmax(md, std::fabs(got[i] - ref[i]));
+        mr = std::fmax(mr, std::fabs(ref[i]));
+    }
+    return md / mr;
+}
+
+uint16_t toHalfBits(float f) {  // round-to-nearest f32 -> f16 for values of moderate range
+    uint32_t x;
+    std::memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000;
+    int exp = (int)((x >> 23) & 0xff) - 127 + 15;
+    uint32_t mant = x & 0x7fffff;
+    if (exp <= 0) return (uint16_t)sign;
+    uint32_t h = sign | (uint32_t)exp << 10 | mant >> 13;
+    if (mant & 0x1000) h++;
+    return (uint16_t)h;
+}
+
+}  // namespace
+
+extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
+    ThreadPool pool(2);
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1, 1);
+    std::string text;
+    double worst = 0;
+    char line[160];
+
+    const int shapes[][3] = {{37, 53, 300}, {512, 16, 200}, {16, 300, 512}, {300, 16, 512}, {100, 300, 600}, {130, 700, 300}, {7, 3, 5}};
+    double worstPlain = 0;
+    for (auto& s : shapes)
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++) {
+                int M = s[0], N = s[1], K = s[2];
+                std::vector<float> A((size_t)M * K), B((size_t)K * N), C((size_t)M * N);
+                for (auto& x : A) x = u(rng);
+                for (auto& x : B) x = u(rng);
+                for (auto& x : C) x = u(rng);
+                std::vector<double> Ad(A.begin(), A.end()), Bd(B.begin(), B.end()), Cd(C.begin(), C.end());
+                int lda = ta ? M : K, ldb = tb ? K : N;
+                gemm(&pool, ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, 0.75f, C.data(), N);
+                gemm(nullptr, ta, tb, M, N, K, 0.5, Ad.data(), lda, Bd.data(), ldb, 0.75, Cd.data(), N);
+                worstPlain = std::fmax(worstPlain, relDiff(C, Cd));
+            }
+    std::snprintf(line, sizeof line, "float products, %d shapes x 4 transposes: max_rel_diff %.3e\n", (int)(sizeof shapes / sizeof shapes[0]), worstPlain);
+    text += line;
+    worst = std::fmax(worst, worstPlain);
+
+    // weight products: W [rows x cols] in each encoding; y = x W^T and dx = dy W on a column range
+    struct Enc { const char* name; uint32_t type; };
+    const Enc encs[] = {{"F32", GGML_F32}, {"F16", GGML_F16}, {"BF16", GGML_BF16}, {"Q8_0", GGML_Q8_0}};
+    const int rows = 200, cols = 384, T = 70;
+    for (const Enc& e : encs) {
+        std::vector<uint8_t> data;
+        std::vector<double> wref((size_t)rows * cols);  // the values the encoding holds
+        size_t rowBytes = e.type == GGML_F32 ? cols * 4 : e.type == GGML_Q8_0 ? cols / 32 * 34 : cols * 2;
+        data.resize(rowBytes * rows);
+        for (int r = 0; r < rows; r++) {
+            uint8_t* row = data.data() + r * rowBytes;
+            for (int c = 0; c < cols; c++) {
+                float v = u(rng);
+                if (e.type == GGML_F32) {
+                    std::memcpy(row + c * 4, &v, 4);
+                    wref[(size_t)r * cols + c] = v;
+                } else if (e.type == GGML_F16) {
+                    uint16_t h = toHalfBits(v);
+                    std::memcpy(row + c * 2, &h, 2);
+                    wref[(size_t)r * cols + c] = halfToFloat(h);
+                } else if (e.type == GGML_BF16) {
+                    uint32_t bits;
+                    std::memcpy(&bits, &v, 4);
+                    uint16_t h = (uint16_t)(bits >> 16);
+                    std::memcpy(row + c * 2, &h, 2);
+                    uint32_t back = (uint32_t)h << 16;
+                    float f;
+                    std::memcpy(&f, &back, 4);
+                    wref[(size_t)r * cols + c] = f;
+                } else {
+                    uint8_t* blk = row + (c / 32) * 34;
+                    if (c % 32 == 0) {
+                        uint16_t h = toHalfBits(0.01f + 0.002f * (float)(rng() % 8));
+                        blk[0] = (uint8_t)h;
+                        blk[1] = (uint8_t)(h >> 8);
+                    }
+                    int8_t q = (int8_t)((int)(rng() % 255) - 127);
+                    blk[2 + c % 32] = (uint8_t)q;
+                    wref[(size_t)r * cols + c] = halfToFloat((uint16_t)(blk[0] | blk[1] << 8)) * q;
+                }
+            }
+        }
+        WeightMatrix w{data.data(), e.type, rows, cols, rowBytes};
+        double worstEnc = 0;
+        // forward: y (T, rows) = x (T, cols) W^T
+        {
+            std::vector<float> x((size_t)T * cols), y((size_t)T * rows, 0.0f);
+            for (auto& v : x) v = u(rng);
+            std::vector<double> yd((size_t)T * rows, 0.0);
+            gemmWeight(&pool, true, T, rows, cols, 1.0f, x.data(), cols, w, 0.0f, y.data(), rows);
+            for (int i = 0; i < T; i++)
+                for (int j = 0; j < rows; j++) {
+                    double s = 0;
+                    for (int p = 0; p < cols; p++) s += (double)x[(size_t)i * cols + p] * wref[(size_t)j * cols + p];
+                    yd[(size_t)i * rows + j] = s;
+                }
+            worstEnc = std::fmax(worstEnc, relDiff(y, yd));
+        }
+        // input gradient: dx (T, cols) += dy (T, rows) W, on the whole matrix and on a view of rows
+        for (int view = 0; view < 2; view++) {
+            int r0 = view ? 40 : 0, nr = view ? 120 : rows;
+            WeightMatrix wv = w.rowsView(r0, nr);
+            std::vector<float> dy((size_t)T * nr), dx((size_t)T * cols);
+            for (auto& v : dy) v = u(rng);
+            for (auto& v : dx) v = u(rng);
+            std::vector<double> dxd(dx.begin(), dx.end());
+            gemmWeight(&pool, false, T, cols, nr, 1.0f, dy.data(), nr, wv, 1.0f, dx.data(), cols);
+            for (int i = 0; i < T; i++)
+                for (int c = 0; c < cols; c++) {
+                    double s = 0;
+                    for (int p = 0; p < nr; p++) s += (double)dy[(size_t)i * nr + p] * wref[(size_t)(r0 + p) * cols + c];
+                    dxd[(size_t)i * cols + c] += s;
+                }
+            worstEnc = std::fmax(worstEnc, relDiff(dx, dxd));
+        }
+        // a row decoded from an offset inside a block, as the column split of a product does
+        {
+            std::vector<float> out(cols - 16);
+            decodeRow(w, 3, 16, cols - 16, out.data());
+            double md = 0;
+            for (int c = 16; c < cols; c++) md = std::fmax(md, std::fabs(out[c - 16] - wref[(size_t)3 * cols + c]));
+            worstEnc = std::fmax(worstEnc, md);
+        }
+        std::snprintf(line, sizeof line, "weight products %-5s (y = x W^T, dx += dy W, offset rows): max_rel_diff %.3e\n", e.name, worstEnc);
+        text += line;
+        worst = std::fmax(worst, worstEnc);
+    }
+    std::snprintf(line, sizeof line, "kernel %s\n", gemmKernelName());
+    text += line;
+    if (report && reportSize) std::snprintf(report, reportSize, "%s", text.c_str());
+    return worst;
+}
