@@ -1,6 +1,5 @@
-import {closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync} from "node:fs";
-import {dirname} from "node:path";
 import {readGgufHeader} from "../gguf/readGgufHeader.js";
+import {writeFileAtomic} from "../runs/writeFileAtomic.js";
 import {GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ggmlTensorBytes} from "../gguf/ggufTypes.js";
 import {encodeTensor} from "../gguf/quantize.js";
 import {loraTargetTensor} from "../engine/TrainEngine.js";
@@ -76,29 +75,14 @@ export function mergeAdapter(options: MergeOptions): {merged: number, copied: nu
     let head = Buffer.concat(parts);
     head = Buffer.concat([head, Buffer.alloc(padded(head.length) - head.length)]);
 
-    mkdirSync(dirname(options.out), {recursive: true});
-    const partial = options.out + ".partial";
-    const fd = openSync(partial, "w");
-    try {
-        write(fd, head);
+    writeFileAtomic(options.out, (write) => {
+        write(head);
         for (const p of plan) {
             const data = p.data();
-            write(fd, data);
+            write(data);
             const pad = padded(data.length) - data.length;
-            if (pad) write(fd, new Uint8Array(pad));
+            if (pad) write(new Uint8Array(pad));
         }
-        fsyncSync(fd);
-    } catch (err) {
-        closeSync(fd);
-        try { unlinkSync(partial); } catch { /* already gone */ }
-        throw err;
-    }
-    closeSync(fd);
-    renameSync(partial, options.out);
+    });
     return {merged: byName.size, copied: plan.length - byName.size};
-}
-
-function write(fd: number, data: Uint8Array) {
-    let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done, Math.min(data.length - done, 1 << 28));
 }

@@ -1,5 +1,4 @@
-import {closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync} from "node:fs";
-import {dirname} from "node:path";
+import {writeFileAtomic} from "../runs/writeFileAtomic.js";
 
 export type SafetensorsTensor = {name: string, shape: number[], data: Float32Array};
 
@@ -23,20 +22,9 @@ export function writeSafetensors(path: string, tensors: readonly SafetensorsTens
     const lengthBytes = Buffer.alloc(8);
     lengthBytes.writeBigUInt64LE(BigInt(jsonBytes.length));
 
-    mkdirSync(dirname(path), {recursive: true});
-    const partial = path + ".partial";
-    const fd = openSync(partial, "w");
-    try {
-        writeSync(fd, lengthBytes);
-        writeSync(fd, jsonBytes);
-        for (const t of tensors) {
-            const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-            let done = 0;
-            while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-        }
-        fsyncSync(fd);
-    } finally {
-        closeSync(fd);
-    }
-    renameSync(partial, path);
+    writeFileAtomic(path, (write) => {
+        write(lengthBytes);
+        write(jsonBytes);
+        for (const t of tensors) write(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    });
 }

@@ -1,4 +1,4 @@
-import {closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync} from "node:fs";
+import {writeFileAtomic} from "../runs/writeFileAtomic.js";
 import {GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgufValue, GgufValueType, ggmlTensorBytes} from "./ggufTypes.js";
 
 /** A tensor to write: GGUF dims are innermost first (ne0 = row length). */
@@ -96,31 +96,18 @@ export function writeGguf(path: string, metadata: Record<string, GgufValue>, ten
     }
     head.pad(alignment);
 
-    const partial = path + ".partial";
-    const fd = openSync(partial, "w");
-    try {
-        writeAll(fd, head.result());
+    writeFileAtomic(path, (write) => {
+        write(head.result());
         tensors.forEach((t, i) => {
             const expected = ggmlTensorBytes(t.type, t.dims.reduce((a, b) => a * b, 1));
             const data = t.data();
             if (data.length !== expected)
                 throw new Error(`tensor ${t.name}: producer gave ${data.length} bytes, expected ${expected}`);
-            writeAll(fd, data);
+            write(data);
             const nextOffset = i + 1 < tensors.length ? offsets[i + 1]! : offset;
             const pad = nextOffset - offsets[i]! - data.length;
-            if (pad > 0 && i + 1 < tensors.length) writeAll(fd, new Uint8Array(pad));
+            if (pad > 0 && i + 1 < tensors.length) write(new Uint8Array(pad));
         });
-        fsyncSync(fd);
-    } catch (err) {
-        closeSync(fd);
-        try { unlinkSync(partial); } catch { /* already gone */ }
-        throw err;
-    }
-    closeSync(fd);
-    renameSync(partial, path);
+    });
 }
 
-function writeAll(fd: number, data: Uint8Array) {
-    let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done, Math.min(data.length - done, 1 << 28));
-}
