@@ -4,8 +4,10 @@
 // model and step (bench/reference/torch_lora.py), measured in the same run: Qwen2.5-0.5B shapes,
 // one sequence of --seq tokens with a target at every position, LoRA rank --rank on all seven
 // projections, AdamW. Each side runs in its own process so its peak RSS is its own. Prints a
-// table and the ratio; GFLOP/s counts 4 x matrix parameters per token (forward + input
-// gradient; the engine's recompute and the reference's extra work are not counted).
+// table and the ratio. Each step is timed on its own and the median step is the figure on both
+// sides (a shared machine has slow outliers; all step times are printed). GFLOP/s counts 4 x
+// matrix parameters per token (forward + input gradient; the engine's recompute and the
+// reference's extra work are not counted).
 import {spawnSync} from "node:child_process";
 import {writeFileSync} from "node:fs";
 import {loadavg} from "node:os";
@@ -33,7 +35,12 @@ const seq = Number(args.seq);
 const rank = Number(args.rank);
 const threads = args.threads === undefined ? physicalCores() : Number(args.threads);
 
-type SideResult = {tokens_per_s: number, step_seconds: number, peak_rss_mb: number, cpu_seconds_per_step?: number};
+type SideResult = {tokens_per_s: number, step_seconds: number, step_seconds_all?: number[], peak_rss_mb: number, cpu_seconds_per_step?: number};
+
+function median(xs: readonly number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)]!;
+}
 
 /** The engine side, in a child process: open, one warm-up step, then `steps` timed steps. */
 async function engineChild(): Promise<void> {
@@ -48,19 +55,28 @@ async function engineChild(): Promise<void> {
         await engine.optimizerStep({lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clip: 1, gradScale: r.tokens});
     };
     await step();
+    // each step timed on its own; the median step is the figure (a shared machine has slow outliers)
     const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await step();
-    const dt = (performance.now() - t0) / 1000 / steps;
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        await step();
+        times.push((performance.now() - t0) / 1000);
+    }
+    const dt = median(times);
     const cpu = process.cpuUsage(cpu0);
     engine.close();
     const matrixParams = info.nLayer * (info.nEmbd * (info.nHead + 2 * info.nHeadKv) * info.headDim +
         info.nHead * info.headDim * info.nEmbd + 3 * info.nEmbd * info.nFf) + info.nVocab * info.nEmbd;
     const out: SideResult & {matrix_params: number, kernel: string} = {
-        tokens_per_s: seq / dt, step_seconds: dt, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+        tokens_per_s: seq / dt, step_seconds: dt, step_seconds_all: times, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
         cpu_seconds_per_step: (cpu.user + cpu.system) / 1e6 / steps, matrix_params: matrixParams, kernel: loadNativeAddon().gemmKernel()
     };
     process.stdout.write(JSON.stringify(out) + "\n");
+}
+
+function spread(times: readonly number[] | undefined): string {
+    return times ? times.map((t) => t.toFixed(1)).join(" / ") : "-";
 }
 
 function lastJsonLine(stdout: string): unknown {
@@ -101,7 +117,8 @@ async function main(): Promise<void> {
     const rows: [string, string, string][] = [
         ["", "engine (native)", "PyTorch reference"],
         ["tokens/s", engine.tokens_per_s.toFixed(1), reference ? reference.tokens_per_s.toFixed(1) : "-"],
-        ["step seconds", engine.step_seconds.toFixed(2), reference ? reference.step_seconds.toFixed(2) : "-"],
+        ["step seconds (median)", engine.step_seconds.toFixed(2), reference ? reference.step_seconds.toFixed(2) : "-"],
+        ["each step", spread(engine.step_seconds_all), spread(reference?.step_seconds_all)],
         ["CPU seconds/step", engine.cpu_seconds_per_step!.toFixed(1), reference?.cpu_seconds_per_step?.toFixed(1) ?? "-"],
         ["GFLOP/s (4 x matrix params/token)", gflops.toFixed(1), reference ? (4 * engine.matrix_params * reference.tokens_per_s / 1e9).toFixed(1) : "-"],
         ["peak RSS MB", engine.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]
@@ -126,6 +143,8 @@ async function main(): Promise<void> {
             engine_gflops: gflops,
             engine_peak_rss_mb: engine.peak_rss_mb,
             reference_peak_rss_mb: reference?.peak_rss_mb ?? null,
+            engine_step_seconds: engine.step_seconds_all,
+            reference_step_seconds: reference?.step_seconds_all ?? null,
             engine_cpu_seconds_per_step: engine.cpu_seconds_per_step,
             reference_cpu_seconds_per_step: reference?.cpu_seconds_per_step ?? null,
             load_average: [load0, load1],
