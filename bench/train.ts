@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     ];
     console.log(`bench:train  model ${args.model}  seq ${seq}  LoRA r${rank} on ${loraTargets.join(",")}  threads ${threads}  ` +
         `steps ${steps} (+1 warm-up)  kernel ${engine.kernel}  load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}`);
-    for (const [a, b, c] of rows) console.log(`${a.padEnd(36)}${b.padStart(18)}${c.padStart(20)}`);
+    for (const [a, b, c] of rows) console.log(`${a.padEnd(36)}${b.padStart(30)} ${c.padStart(30)}`);
     const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
     if (reference) {
         console.log(`ratio engine/reference: tokens/s ${ratio.toFixed(2)}x (target >= 2x), peak RSS ${(engine.peak_rss_mb / reference.peak_rss_mb).toFixed(2)}x (target <= 0.6x)`);
