@@ -135,11 +135,16 @@ static MicroKernel pickKernel() {
     return microKernelScalar;
 }
 
-static const MicroKernel microKernel = pickKernel();
+static const MicroKernel bestKernel = pickKernel();
+
+// Set by the self-test on its own thread (its products then run serially): the portable paths
+// a CPU without AVX2 would take, so they are checked on every machine.
+static thread_local bool portableOnly = false;
+void gemmPortableOnlyOnThisThread(bool on) { portableOnly = on; }
 
 const char* gemmKernelName() {
 #ifdef DITTO_X86
-    if (microKernel == microKernelAvx2) return "avx2-fma";
+    if (bestKernel == microKernelAvx2) return "avx2-fma";
 #endif
     return "scalar";
 }
@@ -210,6 +215,7 @@ static void gemmSerial(bool transA, int M, int N, int K, float alpha, const floa
     if (!B.direct) packedB.resize((size_t)KC * (NC + NR));
     alignas(64) float edge[MR * NR];
     alignas(64) float edgeB[KC * NR];
+    const MicroKernel kernel = portableOnly ? microKernelScalar : bestKernel;
     for (int jc = 0; jc < N; jc += NC) {
         int nc = std::min(NC, N - jc);
         for (int pc = 0; pc < K; pc += KC) {
@@ -241,9 +247,9 @@ static void gemmSerial(bool transA, int M, int N, int K, float alpha, const floa
                         int astride = packedAOn ? 0 : lda;
                         float* c = C + (size_t)(ic + ir) * ldc + jc + jr;
                         if (rows == MR && cols == NR) {
-                            microKernel(kc, as, astride, rows, bs, bstride, c, ldc, alpha, first);
+                            kernel(kc, as, astride, rows, bs, bstride, c, ldc, alpha, first);
                         } else {
-                            microKernel(kc, as, astride, rows, bs, bstride, edge, NR, alpha, true);
+                            kernel(kc, as, astride, rows, bs, bstride, edge, NR, alpha, true);
                             for (int r = 0; r < rows; r++)
                                 for (int j = 0; j < cols; j++) c[r * ldc + j] = (first ? 0.0f : c[r * ldc + j]) + edge[r * NR + j];
                         }
@@ -396,7 +402,7 @@ void decodeRow(const WeightMatrix& w, int row, int c0, int n, float* out) {
         case GGML_F16: {
             const uint16_t* h = reinterpret_cast<const uint16_t*>(r) + c0;
 #ifdef DITTO_X86
-            if (haveAvx2F16c) { decodeF16Fast(h, n, out); return; }
+            if (haveAvx2F16c && !portableOnly) { decodeF16Fast(h, n, out); return; }
 #endif
             for (int i = 0; i < n; i++) out[i] = halfToFloat(h[i]);
             return;
@@ -404,7 +410,7 @@ void decodeRow(const WeightMatrix& w, int row, int c0, int n, float* out) {
         case GGML_BF16: {
             const uint16_t* h = reinterpret_cast<const uint16_t*>(r) + c0;
 #ifdef DITTO_X86
-            if (haveAvx2F16c) { decodeBf16Fast(h, n, out); return; }
+            if (haveAvx2F16c && !portableOnly) { decodeBf16Fast(h, n, out); return; }
 #endif
             for (int i = 0; i < n; i++) {
                 uint32_t bits = (uint32_t)h[i] << 16;
@@ -414,7 +420,7 @@ void decodeRow(const WeightMatrix& w, int row, int c0, int n, float* out) {
         }
         case GGML_Q8_0: {
 #ifdef DITTO_X86
-            if (haveAvx2F16c) {  // ragged head, whole blocks, ragged tail
+            if (haveAvx2F16c && !portableOnly) {  // ragged head, whole blocks, ragged tail
                 int head = std::min(n, (32 - c0 % 32) % 32);
                 if (head) decodeQ8Scalar(r, c0, head, out);
                 int blocks = (n - head) / 32;
@@ -481,7 +487,7 @@ static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int k
                 else std::fill(row, row + kc, 0.0f);
             }
 #ifdef DITTO_X86
-            if (haveAvx2F16c && kc % 8 == 0) {
+            if (haveAvx2F16c && !portableOnly && kc % 8 == 0) {
                 transposeToSliver(rows.data(), lds, kc, dst);
                 continue;
             }

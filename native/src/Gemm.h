@@ -35,6 +35,11 @@ void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float
 void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, double alpha,
           const double* A, int lda, const double* B, int ldb, double beta, double* C, int ldc);
 
+// Self-test hook: on the calling thread only, use the portable (non-SIMD) kernel and decoders, as
+// a CPU without AVX2 would. Products on other threads are unaffected, so call the products
+// serially (pool == nullptr) while it is on.
+void gemmPortableOnlyOnThisThread(bool on);
+
 // Name of the micro-kernel in use ("avx2-fma" or "scalar"), for benchmarks and reports.
 const char* gemmKernelName();
 

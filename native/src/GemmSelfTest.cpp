@@ -43,13 +43,12 @@ uint16_t toHalfBits(float f) {  // round-to-nearest f32 -> f16 for values of mod
 
 }  // namespace
 
-extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
-    ThreadPool pool(2);
+// One pass over every path; `label` names the mode in the report lines.
+static double checkProducts(ThreadPool* pool, const char* label, std::string& text) {
     std::mt19937 rng(5);
     std::uniform_real_distribution<float> u(-1, 1);
-    std::string text;
     double worst = 0;
-    char line[160];
+    char line[200];
 
     const int shapes[][3] = {{37, 53, 300}, {512, 16, 200}, {16, 300, 512}, {300, 16, 512}, {100, 300, 600}, {130, 700, 300}, {7, 3, 5}};
     double worstPlain = 0;
@@ -63,11 +62,11 @@ extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
                 for (auto& x : C) x = u(rng);
                 std::vector<double> Ad(A.begin(), A.end()), Bd(B.begin(), B.end()), Cd(C.begin(), C.end());
                 int lda = ta ? M : K, ldb = tb ? K : N;
-                gemm(&pool, ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, 0.75f, C.data(), N);
+                gemm(pool, ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, 0.75f, C.data(), N);
                 gemm(nullptr, ta, tb, M, N, K, 0.5, Ad.data(), lda, Bd.data(), ldb, 0.75, Cd.data(), N);
                 worstPlain = std::fmax(worstPlain, relDiff(C, Cd));
             }
-    std::snprintf(line, sizeof line, "float products, %d shapes x 4 transposes: max_rel_diff %.3e\n", (int)(sizeof shapes / sizeof shapes[0]), worstPlain);
+    std::snprintf(line, sizeof line, "%s: float products, %d shapes x 4 transposes: max_rel_diff %.3e\n", label, (int)(sizeof shapes / sizeof shapes[0]), worstPlain);
     text += line;
     worst = std::fmax(worst, worstPlain);
 
@@ -120,7 +119,7 @@ extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
             std::vector<float> x((size_t)T * cols), y((size_t)T * rows, 0.0f);
             for (auto& v : x) v = u(rng);
             std::vector<double> yd((size_t)T * rows, 0.0);
-            gemmWeight(&pool, true, T, rows, cols, 1.0f, x.data(), cols, w, 0.0f, y.data(), rows);
+            gemmWeight(pool, true, T, rows, cols, 1.0f, x.data(), cols, w, 0.0f, y.data(), rows);
             for (int i = 0; i < T; i++)
                 for (int j = 0; j < rows; j++) {
                     double s = 0;
@@ -137,7 +136,7 @@ extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
             for (auto& v : dy) v = u(rng);
             for (auto& v : dx) v = u(rng);
             std::vector<double> dxd(dx.begin(), dx.end());
-            gemmWeight(&pool, false, T, cols, nr, 1.0f, dy.data(), nr, wv, 1.0f, dx.data(), cols);
+            gemmWeight(pool, false, T, cols, nr, 1.0f, dy.data(), nr, wv, 1.0f, dx.data(), cols);
             for (int i = 0; i < T; i++)
                 for (int c = 0; c < cols; c++) {
                     double s = 0;
@@ -154,12 +153,22 @@ extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
             for (int c = 16; c < cols; c++) md = std::fmax(md, std::fabs(out[c - 16] - wref[(size_t)3 * cols + c]));
             worstEnc = std::fmax(worstEnc, md);
         }
-        std::snprintf(line, sizeof line, "weight products %-5s (y = x W^T, dx += dy W, offset rows): max_rel_diff %.3e\n", e.name, worstEnc);
+        std::snprintf(line, sizeof line, "%s: weight products %-5s (y = x W^T, dx += dy W, offset rows): max_rel_diff %.3e\n", label, e.name, worstEnc);
         text += line;
         worst = std::fmax(worst, worstEnc);
     }
-    std::snprintf(line, sizeof line, "kernel %s\n", gemmKernelName());
-    text += line;
+    return worst;
+}
+
+extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
+    std::string text;
+    ThreadPool pool(2);
+    std::string best = std::string(gemmKernelName()) + ", 2 threads";
+    double worst = checkProducts(&pool, best.c_str(), text);
+    // the portable kernel and decoders, which only CPUs without AVX2 would otherwise run
+    gemmPortableOnlyOnThisThread(true);
+    worst = std::fmax(worst, checkProducts(nullptr, "portable, 1 thread", text));
+    gemmPortableOnlyOnThisThread(false);
     if (report && reportSize) std::snprintf(report, reportSize, "%s", text.c_str());
     return worst;
 }

@@ -1,5 +1,5 @@
-/* Standalone C driver of the engine (no Node.js): gradient self-test, then optionally a few
- * training steps on a GGUF model. Build: see native/test/README or the engine tests. */
+/* Standalone C driver of the engine (no Node.js): gradient, decoder and matrix-product self-tests,
+ * then optionally a few training steps on a GGUF model. Build: see native/README.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "../include/ditto_engine.h"
@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
     double dq = ditto_selftest_dequant(report, sizeof(report));
     printf("%s", report);
     if (dq > 1e-6) worst = 1;
+    double dg = ditto_selftest_gemm(report, sizeof(report));
+    printf("%s", report);
+    if (dg > 1e-5) worst = 1;
     if (argc < 2) return worst < 1e-6 ? 0 : 1;
     char err[1024];
     ditto_open_options o = {argv[1], 4, 8.0f, 0.0f, 0x7f, 2, 1, 0.0};

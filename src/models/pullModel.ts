@@ -8,7 +8,8 @@ import {modelsDir} from "./catalogue.js";
 import {formatBytes} from "./formatBytes.js";
 import {offlineSetting} from "./offlineSetting.js";
 import {openDownload} from "./openDownload.js";
-import {resolvePullSource} from "./resolvePullSource.js";
+import {acquirePullLock} from "./pullLock.js";
+import {resolvePullSource, type PullSource} from "./resolvePullSource.js";
 
 export type PullOptions = {
     /** folder to write into (default: the models folder, see modelsDir) */
@@ -51,7 +52,8 @@ class Retryable extends Error {}
  * streams to FILE.partial, resumes a partial file with an HTTP Range request (also after a
  * dropped connection, up to `retries` times), verifies the sha256 when one is known (catalogue,
  * --sha256, or Hugging Face's X-Linked-Etag), and renames FILE.partial to FILE only when complete,
- * so FILE never exists half-written. The only network code in ditto (test/models/noNetwork.test.ts).
+ * so FILE never exists half-written. FILE.lock keeps a second pull of the same file out while one
+ * runs. The only network code in ditto (test/models/noNetwork.test.ts).
  */
 export async function pullModel(ref: string, options: PullOptions = {}): Promise<PullResult> {
     const source = resolvePullSource(ref, {sha256: options.sha256});
@@ -63,9 +65,8 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
             hint: "pick a writable folder with --out DIR", code: "PULL_DIR", cause: err});
     }
     const dest = join(dir, source.fileName);
-    const partial = dest + ".partial";
-    if (existsSync(dest))
-        return {path: dest, bytes: statSync(dest).size, sha256: null, checksumFrom: null, resumedFrom: 0, alreadyPresent: true};
+    const present = (): PullResult => ({path: dest, bytes: statSync(dest).size, sha256: null, checksumFrom: null, resumedFrom: 0, alreadyPresent: true});
+    if (existsSync(dest)) return present();
     // checked after the early return: a file that is already here needs no network, offline or not
     const blockedBy = offlineSetting(options.offline);
     if (blockedBy)
@@ -75,6 +76,17 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
                 : "unset DITTO_OFFLINE to download, or pull on a connected machine and copy the models folder here",
             code: "OFFLINE"});
 
+    const release = acquirePullLock(dest);
+    try {
+        if (existsSync(dest)) return present();  // another pull finished it just before we took the lock
+        return await download(source, dest, options);
+    } finally {
+        release();
+    }
+}
+
+async function download(source: PullSource, dest: string, options: PullOptions): Promise<PullResult> {
+    const partial = dest + ".partial";
     let expectedSha = source.sha256;
     let checksumFrom: PullResult["checksumFrom"] = source.sha256 === null ? null : options.sha256 ? "--sha256" : "catalogue";
     const resumedFrom = existsSync(partial) ? statSync(partial).size : 0;

@@ -1,10 +1,11 @@
 import {after, before, beforeEach, test} from "node:test";
 import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
 import {createHash} from "node:crypto";
 import {existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync} from "node:fs";
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
-import {tmpdir} from "node:os";
+import {hostname, tmpdir} from "node:os";
 import {join} from "node:path";
 import {pullModel} from "../../src/models/pullModel.js";
 import {resolvePullSource} from "../../src/models/resolvePullSource.js";
@@ -198,4 +199,22 @@ test("catalogue names, hf: references and URLs map to the download URL", () => {
     assert.throws(() => resolvePullSource("no-such-model"), (err: DittoError) => err.code === "PULL_REF" && /ditto models list/.test(err.hint!));
     assert.throws(() => resolvePullSource("hf:only-owner"), (err: DittoError) => err.code === "PULL_REF");
     assert.throws(() => resolvePullSource("hf:a/b/x.gguf", {sha256: "abc"}), (err: DittoError) => err.code === "PULL_SHA256");
+});
+
+test("a second pull of the same file while one runs is refused; a lock left by a dead process is taken over", async () => {
+    const out = fresh();
+    const lock = join(out, "model.gguf.lock");
+    // a live holder: this very process
+    writeFileSync(lock, `${process.pid}@${hostname()}`);
+    await assert.rejects(pullModel("hf:owner/repo/model.gguf", {outDir: out, ...quick}),
+        (err: DittoError) => err.code === "PULL_LOCKED" && err.message.includes(`process ${process.pid}`) && err.hint!.includes(lock));
+    assert.equal(seen.length, 0, "no request was made");
+    assert.equal(existsSync(lock), true, "someone else's lock is left alone");
+
+    // a holder that has exited
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {encoding: "utf8"});
+    writeFileSync(lock, `${dead.stdout}@${hostname()}`);
+    const res = await pullModel("hf:owner/repo/model.gguf", {outDir: out, sha256: bodySha, ...quick});
+    assert.ok(readFileSync(res.path).equals(body));
+    assert.equal(existsSync(lock), false, "the lock is released after the pull");
 });
