@@ -159,12 +159,26 @@ struct Run { int64_t start; int len; };
 
 struct AttnShape { int H, Hkv, D; };
 
-template <typename T> struct AttnScratch { std::vector<std::vector<T>> s, dp; };
+// s, dp: per-worker score blocks; dkh, dvh: per-query-head key/value gradients (N, H*D), summed
+// over each KV group in a fixed order so results do not depend on the thread count.
+template <typename T> struct AttnScratch { std::vector<std::vector<T>> s, dp; std::vector<T> dkh, dvh; };
 
 // Causal attention only needs, for query rows [i0, i1), key columns [0, i1): work in row blocks
 // so the upper triangle is never computed. Small blocks in the double reference so the gradient
 // check crosses block edges.
 template <typename T> constexpr int attnRowBlock() { return sizeof(T) == 8 ? 3 : 64; }
+
+// The forward's tasks: one per (run, query head, row block), so many cores stay busy even when a
+// model has only 2 KV heads; the largest blocks (the last rows of long runs) come first.
+struct AttnTask { int run, h, i0; };
+inline std::vector<AttnTask> attnTasks(const std::vector<Run>& runs, int H, int RB) {
+    std::vector<AttnTask> t;
+    for (int r = 0; r < (int)runs.size(); r++)
+        for (int h = 0; h < H; h++)
+            for (int i0 = 0; i0 < runs[r].len; i0 += RB) t.push_back({r, h, i0});
+    std::stable_sort(t.begin(), t.end(), [](const AttnTask& a, const AttnTask& b) { return a.i0 > b.i0; });
+    return t;
+}
 
 // out (N, H*D) = softmax(q k^T / sqrt(D), causal within run) v ; lse (H, N) saved for backward.
 // q (N, H*D), k and v (N, Hkv*D); query head h reads kv head h / (H/Hkv).
@@ -174,38 +188,36 @@ template <typename T> void attentionForward(ThreadPool* pool, T* out, T* lse, co
     T scale = (T)(1.0 / std::sqrt((double)a.D));
     int workers = pool ? pool->size() : 1;
     scratch.s.resize(workers);
-    int tasks = (int)runs.size() * a.Hkv;
     const int RB = attnRowBlock<T>();
+    std::vector<AttnTask> tasks = attnTasks(runs, a.H, RB);
     auto task = [&](int t, int worker) {
-        const Run& run = runs[t / a.Hkv];
-        int g = t % a.Hkv, L = run.len;
+        const Run& run = runs[tasks[t].run];
+        int h = tasks[t].h, g = h / group, L = run.len, i0 = tasks[t].i0;
         std::vector<T>& S = scratch.s[worker];
         if (S.size() < (size_t)RB * L) S.resize((size_t)RB * L);
         const T* kg = k + run.start * ks + g * a.D;
         const T* vg = v + run.start * ks + g * a.D;
-        for (int h = g * group; h < (g + 1) * group; h++) {
-            for (int i0 = 0; i0 < L; i0 += RB) {
-                int i1 = std::min(L, i0 + RB), rows = i1 - i0;
-                const T* qh = q + (run.start + i0) * qs + h * a.D;
-                gemm(pool, false, true, rows, i1, a.D, scale, qh, qs, kg, ks, T(0), S.data(), i1);  // (rows, i1)
-                for (int r = 0; r < rows; r++) {
-                    int i = i0 + r;
-                    T* row = S.data() + (size_t)r * i1;
-                    T m = maxOf(row, i + 1);
-                    double sum = expShiftSum(row, i + 1, m);
-                    T inv = (T)(1.0 / sum);
-                    for (int j = 0; j <= i; j++) row[j] *= inv;
-                    for (int j = i + 1; j < i1; j++) row[j] = 0;
-                    lse[(int64_t)h * N + run.start + i] = m + (T)std::log(sum);
-                }
-                gemm(pool, false, false, rows, a.D, i1, T(1), S.data(), i1, vg, ks, T(0), out + (run.start + i0) * qs + h * a.D, qs);
-            }
+        int i1 = std::min(L, i0 + RB), rows = i1 - i0;
+        const T* qh = q + (run.start + i0) * qs + h * a.D;
+        gemm(pool, false, true, rows, i1, a.D, scale, qh, qs, kg, ks, T(0), S.data(), i1);  // (rows, i1)
+        for (int r = 0; r < rows; r++) {
+            int i = i0 + r;
+            T* row = S.data() + (size_t)r * i1;
+            T m = maxOf(row, i + 1);
+            double sum = expShiftSum(row, i + 1, m);
+            T inv = (T)(1.0 / sum);
+            for (int j = 0; j <= i; j++) row[j] *= inv;
+            for (int j = i + 1; j < i1; j++) row[j] = 0;
+            lse[(int64_t)h * N + run.start + i] = m + (T)std::log(sum);
         }
+        gemm(pool, false, false, rows, a.D, i1, T(1), S.data(), i1, vg, ks, T(0), out + (run.start + i0) * qs + h * a.D, qs);
     };
-    if (pool) pool->parallelFor(tasks, task); else for (int t = 0; t < tasks; t++) task(t, 0);
+    int n = (int)tasks.size();
+    if (pool) pool->parallelFor(n, task); else for (int t = 0; t < n; t++) task(t, 0);
 }
 
 // dq (N, H*D), dk and dv (N, Hkv*D) are overwritten; softmax is rebuilt from lse (flash-style).
+// One task per (run, query head); each writes its own dk/dv share, summed per KV group after.
 template <typename T> void attentionBackward(ThreadPool* pool, T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, const T* v,
                                              const T* lse, int64_t N, const std::vector<Run>& runs, AttnShape a, AttnScratch<T>& scratch) {
     int group = a.H / a.Hkv, qs = a.H * a.D, ks = a.Hkv * a.D;
@@ -213,53 +225,66 @@ template <typename T> void attentionBackward(ThreadPool* pool, T* dq, T* dk, T* 
     int workers = pool ? pool->size() : 1;
     scratch.s.resize(workers);
     scratch.dp.resize(workers);
-    int tasks = (int)runs.size() * a.Hkv;
+    if (scratch.dkh.size() < (size_t)N * qs) scratch.dkh.resize((size_t)N * qs);
+    if (scratch.dvh.size() < (size_t)N * qs) scratch.dvh.resize((size_t)N * qs);
+    int tasks = (int)runs.size() * a.H;
     const int RB = attnRowBlock<T>();
     auto task = [&](int t, int worker) {
-        const Run& run = runs[t / a.Hkv];
-        int g = t % a.Hkv, L = run.len;
+        const Run& run = runs[t / a.H];
+        int h = t % a.H, g = h / group, L = run.len;
         std::vector<T>& P = scratch.s[worker];
         std::vector<T>& dP = scratch.dp[worker];
         if (P.size() < (size_t)RB * L) P.resize((size_t)RB * L);
         if (dP.size() < (size_t)RB * L) dP.resize((size_t)RB * L);
         const T* kg = k + run.start * ks + g * a.D;
         const T* vg = v + run.start * ks + g * a.D;
-        T* dkg = dk + run.start * ks + g * a.D;
-        T* dvg = dv + run.start * ks + g * a.D;
+        T* dkh = scratch.dkh.data() + run.start * qs + h * a.D;  // this head's share, (L, D) with row stride qs
+        T* dvh = scratch.dvh.data() + run.start * qs + h * a.D;
         for (int i = 0; i < L; i++) {
-            std::memset(dkg + (size_t)i * ks, 0, a.D * sizeof(T));
-            std::memset(dvg + (size_t)i * ks, 0, a.D * sizeof(T));
+            std::memset(dkh + (size_t)i * qs, 0, a.D * sizeof(T));
+            std::memset(dvh + (size_t)i * qs, 0, a.D * sizeof(T));
         }
-        for (int h = g * group; h < (g + 1) * group; h++) {
-            for (int i0 = 0; i0 < L; i0 += RB) {
-                int i1 = std::min(L, i0 + RB), rows = i1 - i0;
-                const T* qh = q + (run.start + i0) * qs + h * a.D;
-                const T* doh = dout + (run.start + i0) * qs + h * a.D;
-                gemm(pool, false, true, rows, i1, a.D, scale, qh, qs, kg, ks, T(0), P.data(), i1);
-                for (int r = 0; r < rows; r++) {
-                    int i = i0 + r;
-                    T* row = P.data() + (size_t)r * i1;
-                    T l = lse[(int64_t)h * N + run.start + i];
-                    expShiftSum(row, i + 1, l);  // P = exp(S - lse)
-                    for (int j = i + 1; j < i1; j++) row[j] = 0;
-                }
-                gemm(pool, false, true, rows, i1, a.D, T(1), doh, qs, vg, ks, T(0), dP.data(), i1);   // dP = dO v^T
-                gemm(pool, true, false, i1, a.D, rows, T(1), P.data(), i1, doh, qs, T(1), dvg, ks);   // dv += P^T dO
-                for (int r = 0; r < rows; r++) {  // dS = P * (dP - sum_j P dP), into dP
-                    int i = i0 + r;
-                    T* p = P.data() + (size_t)r * i1;
-                    T* d = dP.data() + (size_t)r * i1;
-                    double dot = 0;
-                    for (int j = 0; j <= i; j++) dot += (double)p[j] * d[j];
-                    for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - (T)dot);
-                    for (int j = i + 1; j < i1; j++) d[j] = 0;
-                }
-                gemm(pool, false, false, rows, a.D, i1, scale, dP.data(), i1, kg, ks, T(0), dq + (run.start + i0) * qs + h * a.D, qs);  // dq = dS k
-                gemm(pool, true, false, i1, a.D, rows, scale, dP.data(), i1, qh, qs, T(1), dkg, ks);                                 // dk += dS^T q
+        for (int i0 = 0; i0 < L; i0 += RB) {
+            int i1 = std::min(L, i0 + RB), rows = i1 - i0;
+            const T* qh = q + (run.start + i0) * qs + h * a.D;
+            const T* doh = dout + (run.start + i0) * qs + h * a.D;
+            gemm(pool, false, true, rows, i1, a.D, scale, qh, qs, kg, ks, T(0), P.data(), i1);
+            for (int r = 0; r < rows; r++) {
+                int i = i0 + r;
+                T* row = P.data() + (size_t)r * i1;
+                T l = lse[(int64_t)h * N + run.start + i];
+                expShiftSum(row, i + 1, l);  // P = exp(S - lse)
+                for (int j = i + 1; j < i1; j++) row[j] = 0;
             }
+            gemm(pool, false, true, rows, i1, a.D, T(1), doh, qs, vg, ks, T(0), dP.data(), i1);   // dP = dO v^T
+            gemm(pool, true, false, i1, a.D, rows, T(1), P.data(), i1, doh, qs, T(1), dvh, qs);   // dv += P^T dO
+            for (int r = 0; r < rows; r++) {  // dS = P * (dP - sum_j P dP), into dP
+                int i = i0 + r;
+                T* p = P.data() + (size_t)r * i1;
+                T* d = dP.data() + (size_t)r * i1;
+                double dot = 0;
+                for (int j = 0; j <= i; j++) dot += (double)p[j] * d[j];
+                for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - (T)dot);
+                for (int j = i + 1; j < i1; j++) d[j] = 0;
+            }
+            gemm(pool, false, false, rows, a.D, i1, scale, dP.data(), i1, kg, ks, T(0), dq + (run.start + i0) * qs + h * a.D, qs);  // dq = dS k
+            gemm(pool, true, false, i1, a.D, rows, scale, dP.data(), i1, qh, qs, T(1), dkh, qs);                                 // dk += dS^T q
         }
     };
     if (pool) pool->parallelFor(tasks, task); else for (int t = 0; t < tasks; t++) task(t, 0);
+    // dk, dv of KV head g = sum over its query heads, in head order
+    forRows(pool, N, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++)
+            for (int g = 0; g < a.Hkv; g++) {
+                T* dkr = dk + i * ks + g * a.D;
+                T* dvr = dv + i * ks + g * a.D;
+                const T* sk = scratch.dkh.data() + i * qs + (size_t)g * group * a.D;
+                const T* sv = scratch.dvh.data() + i * qs + (size_t)g * group * a.D;
+                for (int d = 0; d < a.D; d++) { dkr[d] = sk[d]; dvr[d] = sv[d]; }
+                for (int m = 1; m < group; m++)
+                    for (int d = 0; d < a.D; d++) { dkr[d] += sk[m * a.D + d]; dvr[d] += sv[m * a.D + d]; }
+            }
+    });
 }
 
 // ---- SwiGLU -------------------------------------------------------------------------------------
