@@ -1,35 +1,21 @@
-// Module entry: openEngine (async), gradcheck self-test and kernel name (sync).
+// Module entry: openEngine (async), self-tests and kernel name (sync).
 #include <napi.h>
 
 #include "../include/ditto_engine.h"
 #include "AddonEngine.h"
 
-static Napi::Value selftestGradcheck(const Napi::CallbackInfo& info) {
+// {worst, report} of one of the C API's self-tests
+static Napi::Value selftestResult(const Napi::CallbackInfo& info, double (*run)(char*, size_t)) {
     static char report[16384];
-    double worst = ditto_selftest_gradcheck(report, sizeof report);
+    double worst = run(report, sizeof report);
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("worst", worst);
     o.Set("report", report);
     return o;
 }
-
-static Napi::Value selftestDequant(const Napi::CallbackInfo& info) {
-    static char report[4096];
-    double worst = ditto_selftest_dequant(report, sizeof report);
-    Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("worst", worst);
-    o.Set("report", report);
-    return o;
-}
-
-static Napi::Value selftestGemm(const Napi::CallbackInfo& info) {
-    static char report[4096];
-    double worst = ditto_selftest_gemm(report, sizeof report);
-    Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("worst", worst);
-    o.Set("report", report);
-    return o;
-}
+static Napi::Value selftestGradcheck(const Napi::CallbackInfo& info) { return selftestResult(info, ditto_selftest_gradcheck); }
+static Napi::Value selftestDequant(const Napi::CallbackInfo& info) { return selftestResult(info, ditto_selftest_dequant); }
+static Napi::Value selftestGemm(const Napi::CallbackInfo& info) { return selftestResult(info, ditto_selftest_gemm); }
 
 static Napi::Value gemmKernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ditto_gemm_kernel()); }
 
