@@ -224,7 +224,7 @@ static void gemmSerial(bool transA, int M, int N, int K, float alpha, const floa
             if (!B.direct) B.pack(pc, jc, kc, nc, packedB.data());
             for (int ic = 0; ic < M; ic += MC) {
                 int mc = std::min(MC, M - ic);
-                // A block (ic, pc): packed here, or by the driver for all threads (see prepackAll)
+                // A block (ic, pc): packed here, or by gemmDriver once for all threads (prepackedA)
                 const float* ablock = prepackedA ? prepackedA + (size_t)pc * Mpad + (size_t)ic * kc : packedA.data();
                 if (packedAOn && !prepackedA) packA(transA, A, lda, ic, pc, mc, kc, packedA.data());
                 for (int jr = 0; jr < nc; jr += NR) {
@@ -262,6 +262,8 @@ static void gemmSerial(bool transA, int M, int N, int K, float alpha, const floa
 
 // Rows of A up to which a plain row-major B is read in place rather than packed.
 static constexpr int DIRECT_B_MAX_ROWS = 64;
+// Largest A (in floats, 32 MB) that the driver packs once for all threads.
+static constexpr size_t PREPACK_MAX_FLOATS = (size_t)1 << 23;
 
 // Scales C by beta, then splits the larger output dimension across the pool so each thread packs
 // only its own part of the bigger operand; parts are whole register tiles so no two threads write
@@ -290,11 +292,12 @@ static void gemmDriver(ThreadPool* pool, bool transA, int M, int N, int K, float
     int units = (extent + unit - 1) / unit;
     int parts = std::min(threads, units);
     // Splitting the columns, every thread would pack all of A: pack it once, together, instead.
-    // Layout: block (pc, ic) of op(A) at pc * Mpad + ic * kc, as gemmSerial reads it.
+    // Layout: block (pc, ic) of op(A) at pc * Mpad + ic * kc, as gemmSerial reads it. Capped so a
+    // huge A (the logits of a long batch) is not held twice; past the cap each thread packs its own.
     const float* prepackedA = nullptr;
-    if (splitN && parts > 1 && N / parts > PACK_A_MIN_COLS) {
+    int Mpad = (M + MR - 1) / MR * MR;
+    if (splitN && parts > 1 && N / parts > PACK_A_MIN_COLS && (size_t)Mpad * K <= PREPACK_MAX_FLOATS) {
         thread_local AlignedBuffer shared;
-        int Mpad = (M + MR - 1) / MR * MR;
         shared.resize((size_t)Mpad * K);
         int kBlocks = (K + KC - 1) / KC, mBlocks = (M + MC - 1) / MC;
         float* dst = shared.data();
