@@ -1,4 +1,4 @@
-// npm run bench:train [-- --json FILE] [--steps 3] [--seq 512] [--rank 16] [--threads N] [--model fixture:qwen2-bench-0.5b-q8_0] [--skip-reference]
+// npm run bench:train [-- --json FILE] [--steps 3] [--rounds 1] [--seq 512] [--rank 16] [--threads N] [--model fixture:qwen2-bench-0.5b-q8_0] [--skip-reference]
 //
 // LoRA training speed and memory of the native engine against a PyTorch reference of the same
 // model and step (bench/reference/torch_lora.py), measured in the same run: Qwen2.5-0.5B shapes,
@@ -28,7 +28,8 @@ const {values: args} = parseArgs({options: {
     threads: {type: "string"},
     model: {type: "string", default: "fixture:qwen2-bench-0.5b-q8_0"},
     "skip-reference": {type: "boolean", default: false},
-    "engine-child": {type: "boolean", default: false}
+    "engine-child": {type: "boolean", default: false},
+    rounds: {type: "string", default: "1"}
 }});
 const steps = Math.max(1, Number(args.steps));
 const seq = Number(args.seq);
@@ -84,33 +85,50 @@ function lastJsonLine(stdout: string): unknown {
     return line === undefined ? undefined : JSON.parse(line);
 }
 
-async function main(): Promise<void> {
-    resolveModelRef(args.model!);  // make the fixture here, outside the measured child
-    const load0 = loadavg()[0]!;
+type EngineResult = SideResult & {matrix_params: number, kernel: string};
+
+function measureEngine(): EngineResult {
     const self = fileURLToPath(import.meta.url);
     const childArgs = ["--import", "tsx", self, "--engine-child", "--steps", String(steps), "--seq", String(seq), "--rank", String(rank),
         "--threads", String(threads), "--model", args.model!];
     const engineRun = spawnSync(process.execPath, childArgs, {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24});
-    const engine = lastJsonLine(engineRun.stdout) as (SideResult & {matrix_params: number, kernel: string}) | undefined;
+    const engine = lastJsonLine(engineRun.stdout) as EngineResult | undefined;
     if (!engine) throw new Error(`engine run failed (exit ${engineRun.status})`);
+    return engine;
+}
 
-    let reference: SideResult | undefined;
-    let referenceNote = "";
-    if (args["skip-reference"]) {
-        referenceNote = "skipped (--skip-reference)";
-    } else {
-        const python = process.env.DITTO_PYTHON ?? "/usr/bin/python3";
-        const probe = spawnSync(python, ["-c", "import torch"], {encoding: "utf8"});
-        if (probe.status !== 0) {
-            referenceNote = `PyTorch is MISSING (${python} cannot import torch): install it with ` +
-                "`apt-get install -y python3-torch libopenblas0-pthread` (or set DITTO_PYTHON); no reference measured";
-        } else {
-            const run = spawnSync(python, [fileURLToPath(new URL("./reference/torch_lora.py", import.meta.url)), "--seq", String(seq), "--rank", String(rank),
-                "--alpha", String(2 * rank), "--steps", String(steps), "--threads", String(threads)], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]});
-            reference = lastJsonLine(run.stdout) as SideResult | undefined;
-            if (!reference) referenceNote = `PyTorch reference failed (exit ${run.status})`;
-        }
+/** The PyTorch side, or why there is none. */
+function measureReference(): {reference?: SideResult, note: string} {
+    if (args["skip-reference"]) return {note: "skipped (--skip-reference)"};
+    const python = process.env.DITTO_PYTHON ?? "/usr/bin/python3";
+    const probe = spawnSync(python, ["-c", "import torch"], {encoding: "utf8"});
+    if (probe.status !== 0)
+        return {note: `PyTorch is MISSING (${python} cannot import torch): install it with ` +
+            "`apt-get install -y python3-torch libopenblas0-pthread` (or set DITTO_PYTHON); no reference measured"};
+    const run = spawnSync(python, [fileURLToPath(new URL("./reference/torch_lora.py", import.meta.url)), "--seq", String(seq), "--rank", String(rank),
+        "--alpha", String(2 * rank), "--steps", String(steps), "--threads", String(threads)], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]});
+    const reference = lastJsonLine(run.stdout) as SideResult | undefined;
+    return reference ? {reference, note: ""} : {note: `PyTorch reference failed (exit ${run.status})`};
+}
+
+async function main(): Promise<void> {
+    resolveModelRef(args.model!);  // make the fixture here, outside the measured child
+    const load0 = loadavg()[0]!;
+    // --rounds N: engine and reference alternate N times; the round with the median ratio is shown
+    const rounds: {engine: EngineResult, reference?: SideResult, note: string, ratio: number}[] = [];
+    for (let r = 0; r < Math.max(1, Number(args.rounds)); r++) {
+        const engine = measureEngine();
+        const {reference, note} = measureReference();
+        const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
+        rounds.push({engine, reference, note, ratio});
+        if (Number(args.rounds) > 1)
+            console.log(`round ${r + 1}: engine ${engine.tokens_per_s.toFixed(1)} tokens/s, reference ${reference ? reference.tokens_per_s.toFixed(1) : "-"}` +
+                `${reference ? `, ratio ${ratio.toFixed(2)}x` : ""}`);
     }
+    // the median round (the lower of the two middle ones for an even count)
+    const shown = [...rounds].sort((a, b) => (a.ratio || 0) - (b.ratio || 0))[Math.floor((rounds.length - 1) / 2)]!;
+    const {engine, reference} = shown;
+    const referenceNote = shown.note;
     const load1 = loadavg()[0]!;
 
     const gflops = 4 * engine.matrix_params * engine.tokens_per_s / 1e9;
@@ -123,10 +141,11 @@ async function main(): Promise<void> {
         ["GFLOP/s (4 x matrix params/token)", gflops.toFixed(1), reference ? (4 * engine.matrix_params * reference.tokens_per_s / 1e9).toFixed(1) : "-"],
         ["peak RSS MB", engine.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]
     ];
+    if (rounds.length > 1) console.log(`the round with the median ratio of ${rounds.length} (ratios ${rounds.map((r) => r.ratio.toFixed(2)).join(", ")}):`);
     console.log(`bench:train  model ${args.model}  seq ${seq}  LoRA r${rank} on ${loraTargets.join(",")}  threads ${threads}  ` +
         `steps ${steps} (+1 warm-up)  kernel ${engine.kernel}  load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}`);
     for (const [a, b, c] of rows) console.log(`${a.padEnd(36)}${b.padStart(30)} ${c.padStart(30)}`);
-    const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
+    const ratio = shown.ratio;
     if (reference) {
         console.log(`ratio engine/reference: tokens/s ${ratio.toFixed(2)}x (target >= 2x), peak RSS ${(engine.peak_rss_mb / reference.peak_rss_mb).toFixed(2)}x (target <= 0.6x)`);
         // on a shared machine wall time depends on the neighbours; CPU time per step much less so
@@ -148,6 +167,8 @@ async function main(): Promise<void> {
             engine_cpu_seconds_per_step: engine.cpu_seconds_per_step,
             reference_cpu_seconds_per_step: reference?.cpu_seconds_per_step ?? null,
             load_average: [load0, load1],
+            rounds: rounds.length > 1 ? rounds.map((r) => ({engine_tokens_per_s: r.engine.tokens_per_s, reference_tokens_per_s: r.reference?.tokens_per_s ?? null,
+                ratio: r.reference ? r.ratio : null})) : undefined,
             kernel: engine.kernel
         }, null, 2) + "\n");
     }
