@@ -340,7 +340,7 @@ void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float
         // transposed A would cost as much as the product, so compute C^T = B^T A, where B^T is
         // the small packed operand and A is read in place, then add it transposed.
         thread_local std::vector<float> t;
-        t.assign((size_t)N * M, 0.0f);
+        t.resize((size_t)N * M);  // fully written: beta 0 makes the first k-block store
         gemmDriver(pool, true, N, M, K, alpha, B, ldb, plainB(false, A, lda, N), 0.0f, t.data(), M);
         for (int i = 0; i < M; i++) {
             float* c = C + (size_t)i * ldc;

@@ -1,7 +1,7 @@
 // The decoder's operations, each a forward/backward pair (llm.c style: outputs first, shapes in
 // comments, N = tokens, C = model width). Templates over float (the engine) and double (the
 // gradient-check reference), so the checked code is the code that trains. Per-element math is
-// in the small inline functions at the top so a CUDA twin can share it.
+// in the small inline functions at the top and in VecMath (exp, SwiGLU) so a CUDA twin can share it.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -17,8 +17,6 @@
 namespace ditto {
 
 // ---- per-element math -------------------------------------------------------------------------
-
-template <typename T> inline T sigmoidOf(T x) { return T(1) / (T(1) + std::exp(-x)); }
 
 // Counter-based hash: a dropout decision is a pure function of (key, index), so the backward
 // pass and a resumed run regenerate exactly the masks of the forward pass without storing them.
