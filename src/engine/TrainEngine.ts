@@ -1,13 +1,8 @@
-// Changed by the engine helper: EngineOpenOptions gained the optional `activationMemoryMb`
-// (how much activation memory may be kept instead of recomputed; default in openEngine.ts).
-// Optional, so drivers written against the first version compile unchanged.
-
 /**
  * The contract between the TypeScript training driver (src/train/) and the native LoRA engine
  * (native/, bound in src/engine/). The engine sees token ids, targets and LoRA buffers only;
  * tokenization, templates, masks, schedules and checkpoints live in TypeScript.
- *
- * Written first so both sides can be built at once; the native binding implements it.
+ * The native binding (src/engine/NativeTrainEngine.ts) implements it.
  */
 
 /** The seven projections LoRA may adapt, by their llama.cpp tensor names. */

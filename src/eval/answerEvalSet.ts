@@ -1,4 +1,4 @@
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 import type {Recipe} from "../recipes/recipeSchema.js";
 import type {GenerationBackend} from "../runtime/GenerationBackend.js";
 import type {ChatMessage} from "../runtime/generationTypes.js";

@@ -1,7 +1,7 @@
 import {join} from "node:path";
 import type {Character} from "../characters/characterSchema.js";
 import {DittoError} from "../errors/DittoError.js";
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 import type {Recipe} from "../recipes/recipeSchema.js";
 import type {GenerationBackend} from "../runtime/GenerationBackend.js";
 import {assertNoLeak} from "./checkLeak.js";

@@ -1,10 +1,10 @@
 import type {Character} from "../characters/characterSchema.js";
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 import type {Recipe} from "../recipes/recipeSchema.js";
 import type {GenerationBackend} from "../runtime/GenerationBackend.js";
 import {JsonlStore} from "../runs/JsonlStore.js";
 import {evalQuestionSchema, type EvalQuestion} from "./evalQuestionSchema.js";
-import {languageName} from "./languageName.js";
+import {languageName} from "../generate/languageName.js";
 import {profileText} from "./profileText.js";
 
 export type GenerateEvalQuestionsOptions = {

@@ -1,4 +1,4 @@
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 
 export type CandidateCharacter = {id: string, label: string, description: string};
 

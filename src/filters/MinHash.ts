@@ -1,4 +1,4 @@
-import {hashString} from "../fixtures/Rng.js";
+import {hashString} from "../random/Rng.js";
 
 /**
  * MinHash signatures of character n-gram sets with LSH banding: finds pairs of texts whose Jaccard

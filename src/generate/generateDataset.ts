@@ -2,7 +2,7 @@ import {existsSync, mkdirSync, renameSync, rmSync} from "node:fs";
 import {join, resolve} from "node:path";
 import type {Character} from "../characters/characterSchema.js";
 import {characterSchema} from "../characters/characterSchema.js";
-import {splitHeldOut} from "../characters/splitHeldOut.js";
+import {splitHeldOutCharacters} from "../characters/splitHeldOutCharacters.js";
 import {toTrainingExample} from "../dataset/toTrainingExample.js";
 import {DittoError} from "../errors/DittoError.js";
 import {filterSessions} from "../filters/filterSessions.js";
@@ -138,7 +138,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
             if (all.length < 2)
                 throw new DittoError(`only ${all.length} usable character(s) in languages ${recipe.characters.languages.join(", ")}; at least 2 are needed to make pairs`, {
                     hint: "add characters (characters.files / characters.count) or check characters.languages", code: "CHARACTERS_TOO_FEW"});
-            const split = splitHeldOut(all, recipe.characters.held_out, recipe.seed);
+            const split = splitHeldOutCharacters(all, recipe.characters.held_out, recipe.seed);
             if (split.train.length < 2)
                 throw new DittoError(`${all.length} characters with held_out ${recipe.characters.held_out} leaves ${split.train.length} to train on; at least 2 are needed`, {
                     hint: "lower characters.held_out or add characters", code: "CHARACTERS_TOO_FEW"});
@@ -149,7 +149,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
         if (wanted.has("pairs") && !manifest.split) {
             // the split is derived from characters.jsonl; recompute if the manifest lost it
             const all = [...characters().values()];
-            manifest.split = splitHeldOut(all, recipe.characters.held_out, recipe.seed);
+            manifest.split = splitHeldOutCharacters(all, recipe.characters.held_out, recipe.seed);
         }
         await runStage("pairs", async () => {
             const chars = characters();

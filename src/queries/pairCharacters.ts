@@ -1,5 +1,5 @@
 import type {Character} from "../characters/characterSchema.js";
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 import {stableId} from "../runs/stableId.js";
 import {characterEra} from "./characterEra.js";
 import type {Pair} from "./pairSchema.js";

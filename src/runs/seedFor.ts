@@ -1,4 +1,4 @@
-import {hashString} from "../fixtures/Rng.js";
+import {hashString} from "../random/Rng.js";
 
 /**
  * The sampling seed of one model call, from the run seed and the record id (never from call order),

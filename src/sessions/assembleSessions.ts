@@ -1,6 +1,6 @@
 import type {Character} from "../characters/characterSchema.js";
 import {renderProfile} from "../characters/renderProfile.js";
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 import type {PromptTemplates} from "../generate/PromptTemplates.js";
 import type {Turn} from "../responses/turnSchema.js";
 import {stableId} from "../runs/stableId.js";

@@ -3,7 +3,7 @@ import {join, resolve} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
 import type {EngineOpenOptions, TrainBatch, TrainEngine} from "../engine/TrainEngine.js";
 import {resolveThreads} from "../runtime/physicalCores.js";
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 import {writeAdapterGguf} from "../adapter/writeAdapterGguf.js";
 import {exportPeft} from "../adapter/exportPeft.js";
 import {ChatTokenizer} from "./ChatTokenizer.js";

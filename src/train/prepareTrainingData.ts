@@ -1,10 +1,10 @@
 import {createHash} from "node:crypto";
 import {readFileSync} from "node:fs";
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 import type {ChatTokenizer} from "./ChatTokenizer.js";
 import {packSequences, PackedRow, PackStats} from "./packSequences.js";
 import {readDataset} from "./readDataset.js";
-import {splitHeldOut} from "./splitHeldOut.js";
+import {splitHeldOutExamples} from "./splitHeldOutExamples.js";
 
 export type TrainingData = {
     train: PackedRow[],
@@ -33,7 +33,7 @@ export function prepareTrainingData(o: {dataPath: string, seqLen: number, pack: 
         boundaryMerges += enc.boundaryMerges;
         return enc;
     });
-    const {train, heldOut} = splitHeldOut(encoded, o.evalFraction, o.seed);
+    const {train, heldOut} = splitHeldOutExamples(encoded, o.evalFraction, o.seed);
     new Rng(`${o.seed}:pack`).shuffle(train);
     const pad = tokenizer.endOfTurn; // any real token id; padding has no target and no segment
     const packedTrain = packSequences(train, o.seqLen, pad, {pack: o.pack});

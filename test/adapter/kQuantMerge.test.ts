@@ -11,7 +11,7 @@ import {writeAdapterGguf} from "../../src/adapter/writeAdapterGguf.js";
 import {readGgufHeader} from "../../src/gguf/readGgufHeader.js";
 import {GgmlType} from "../../src/gguf/ggufTypes.js";
 import {loraTargets, type LoraPair, type LoraTarget} from "../../src/engine/TrainEngine.js";
-import {Rng} from "../../src/fixtures/Rng.js";
+import {Rng} from "../../src/random/Rng.js";
 import {openEngine} from "../../src/engine/openEngine.js";
 import {encodeQ4K, encodeQ6K} from "./kQuants.js";
 import {kQuantModel, kQuantShape} from "./kQuantModel.js";

@@ -4,7 +4,7 @@ import {writeGguf, GgufTensorSpec} from "../../src/gguf/GgufWriter.js";
 import {GgmlType, GgufValue} from "../../src/gguf/ggufTypes.js";
 import {encodeTensor} from "../../src/gguf/quantize.js";
 import {CHATML_TEMPLATE, loadQwenTokenizer} from "../../src/fixtures/qwenTokenizer.js";
-import {Rng} from "../../src/fixtures/Rng.js";
+import {Rng} from "../../src/random/Rng.js";
 import {fixtureDir} from "../helpers/fixtureModel.js";
 import {encodeQ4K, encodeQ6K} from "./kQuants.js";
 

@@ -1,5 +1,5 @@
 import {LoraPair, LoraTarget, loraTargets} from "../../src/engine/TrainEngine.js";
-import {Rng} from "../../src/fixtures/Rng.js";
+import {Rng} from "../../src/random/Rng.js";
 import {fixtureShape, FixtureArch} from "../../src/fixtures/fixtureSpecs.js";
 
 /** LoRA pairs with random A and B (or B = 0) for every target of a tiny fixture model. */

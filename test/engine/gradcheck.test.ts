@@ -8,7 +8,7 @@ import {openEngine} from "../../src/engine/openEngine.js";
 import {fixtureModel} from "../helpers/fixtureModel.js";
 import {loraTargets} from "../../src/engine/TrainEngine.js";
 import type {TrainBatch} from "../../src/engine/TrainEngine.js";
-import {Rng} from "../../src/fixtures/Rng.js";
+import {Rng} from "../../src/random/Rng.js";
 
 test("every op's backward equals finite differences (double precision)", () => {
     const {worst, report} = loadNativeAddon().selftestGradcheck();

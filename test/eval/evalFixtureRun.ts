@@ -2,7 +2,7 @@ import {mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {writeAdapterGguf} from "../../src/adapter/writeAdapterGguf.js";
 import type {LoraPair} from "../../src/engine/TrainEngine.js";
-import {Rng} from "../../src/fixtures/Rng.js";
+import {Rng} from "../../src/random/Rng.js";
 import {fixtureShape} from "../../src/fixtures/fixtureSpecs.js";
 import {recipeSchema, type Recipe, type RecipeInput} from "../../src/recipes/recipeSchema.js";
 

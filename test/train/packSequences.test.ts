@@ -2,7 +2,7 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import {packSequences} from "../../src/train/packSequences.js";
 import {makeBatches} from "../../src/train/makeBatches.js";
-import {splitHeldOut} from "../../src/train/splitHeldOut.js";
+import {splitHeldOutExamples} from "../../src/train/splitHeldOutExamples.js";
 
 const session = (tokens: number[], mask: number[]) => ({tokens: Int32Array.from(tokens), mask: Uint8Array.from(mask)});
 
@@ -43,14 +43,14 @@ test("micro-batches stack rows row-major; the last may be smaller", () => {
 
 test("held-out split is seeded, sized by the fraction, and never takes everything", () => {
     const items = Array.from({length: 40}, (_, i) => i);
-    const a = splitHeldOut(items, 0.1, 3), b = splitHeldOut(items, 0.1, 3), c = splitHeldOut(items, 0.1, 4);
+    const a = splitHeldOutExamples(items, 0.1, 3), b = splitHeldOutExamples(items, 0.1, 3), c = splitHeldOutExamples(items, 0.1, 4);
     assert.equal(a.heldOut.length, 4);
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.heldOut, c.heldOut);
     assert.deepEqual([...a.train, ...a.heldOut].sort((x, y) => x - y), items);
-    assert.equal(splitHeldOut([1, 2], 0.01, 1).heldOut.length, 1);
-    assert.equal(splitHeldOut([1], 0.5, 1).heldOut.length, 0);
-    assert.equal(splitHeldOut(items, 0, 1).heldOut.length, 0);
+    assert.equal(splitHeldOutExamples([1, 2], 0.01, 1).heldOut.length, 1);
+    assert.equal(splitHeldOutExamples([1], 0.5, 1).heldOut.length, 0);
+    assert.equal(splitHeldOutExamples(items, 0, 1).heldOut.length, 0);
 });
 
 test("pack: false gives every session a row of its own", () => {

@@ -1,11 +1,11 @@
-import {Rng} from "../fixtures/Rng.js";
+import {Rng} from "../random/Rng.js";
 import type {Character} from "./characterSchema.js";
 
 /**
  * Held-out characters for evaluation, chosen by seed, spread evenly over the languages
  * (the paper's WikiRoleEval mixes English and Chinese); they never enter the data set.
  */
-export function splitHeldOut(characters: readonly Character[], heldOut: number, seed: number): {train: string[], eval: string[]} {
+export function splitHeldOutCharacters(characters: readonly Character[], heldOut: number, seed: number): {train: string[], eval: string[]} {
     const ids = characters.map((c) => c.id).sort();
     const order = new Rng(`${seed}:held-out`).shuffle([...ids]);
     const byId = new Map(characters.map((c) => [c.id, c]));
