@@ -21,7 +21,7 @@ template <typename F> static int guarded(char* err, size_t size, F&& fn) {
         fn();
         return 0;
     } catch (const std::bad_alloc&) {
-        writeError(err, size, "out of memory in the training engine; lower batch size, sequence length or LoRA rank");
+        writeError(err, size, "out of memory in the training engine (an allocation failed); lower --batch-size, --seq-len, --activation-memory or the LoRA rank, or close other programs");
     } catch (const std::exception& e) {
         writeError(err, size, e.what());
     } catch (...) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -29,7 +30,26 @@ struct Engine::Scratch {
     CrossEntropyScratch<float> ce;
 };
 
-static void fill(std::vector<float>& v, size_t n) { if (v.size() < n) v.assign(n, 0.0f); }
+static std::string outOfMemory(double bytes) {
+    char gb[32];
+    std::snprintf(gb, sizeof gb, "%.2f", bytes / 1e9);
+    return std::string("out of memory: the training engine could not allocate ") + gb +
+           " GB for a batch buffer; lower --batch-size, --seq-len or --activation-memory (or close other programs)";
+}
+
+// Grows a buffer; out of memory names the size and the fix (the buffer keeps its old contents, so
+// the engine stays usable with a smaller batch).
+static void fill(std::vector<float>& v, size_t n) {
+    if (v.size() >= n) return;
+    try {
+        std::vector<float> grown(n, 0.0f);
+        v.swap(grown);
+    } catch (const std::bad_alloc&) {
+        throw std::runtime_error(outOfMemory((double)n * sizeof(float)));
+    } catch (const std::length_error&) {
+        throw std::runtime_error(outOfMemory((double)n * sizeof(float)));
+    }
+}
 
 Engine::Engine(const EngineOptions& o) : opts(o) {
     if (o.rank <= 0) throw std::runtime_error("LoRA rank must be a positive integer, got " + std::to_string(o.rank));

@@ -33,6 +33,8 @@ struct AlignedBuffer {
     void resize(size_t want) {
         if (want <= n) return;
         std::free(ptr);
+        ptr = nullptr;
+        n = 0;  // a failed allocation below must not leave the old size claiming the freed block
         ptr = static_cast<float*>(std::aligned_alloc(64, (want * sizeof(float) + 63) / 64 * 64));
         if (!ptr) throw std::bad_alloc();
         n = want;

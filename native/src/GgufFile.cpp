@@ -26,8 +26,8 @@ struct Cursor {
     size_t size, pos;
     const std::string& path;
 
-    void need(size_t n) {
-        if (pos + n > size)
+    void need(uint64_t n) {
+        if (n > size - pos)
             throw std::runtime_error("GGUF file " + path + " is truncated at byte " + std::to_string(pos) +
                                      "; re-download or re-convert it");
     }
@@ -123,7 +123,9 @@ GgufFile::GgufFile(const std::string& path) : filePath(path) {
                 } else {
                     size_t es = scalarSize(et);
                     if (!es) throw std::runtime_error("GGUF file " + path + ": array " + key + " has unsupported element type " + std::to_string(et));
-                    c.need(es * n);
+                    if (n > (c.size - c.pos) / es)
+                        throw std::runtime_error("GGUF file " + path + ": array " + key + " claims " + std::to_string(n) +
+                                                 " values, more than the file holds; re-download or re-convert it");
                     c.pos += es * n;
                 }
                 metadata[key] = v;
@@ -137,19 +139,43 @@ GgufFile::GgufFile(const std::string& path) : filePath(path) {
             t.name = c.readString();
             uint32_t nd = c.read<uint32_t>();
             if (nd > 4) throw std::runtime_error("GGUF file " + path + ": tensor " + t.name + " has " + std::to_string(nd) + " dimensions (max 4)");
-            for (uint32_t d = 0; d < nd; d++) t.ne.push_back((int64_t)c.read<uint64_t>());
+            // Each dimension and the element count must fit the file: a damaged shape would
+            // otherwise overflow the byte count below and pass the bounds check.
+            uint64_t elements = 1;
+            for (uint32_t d = 0; d < nd; d++) {
+                uint64_t e = c.read<uint64_t>();
+                if (e > ((uint64_t)1 << 40) || (e && elements > ((uint64_t)1 << 50) / e))
+                    throw std::runtime_error("GGUF file " + path + ": tensor " + t.name + " has an impossible shape (dimension " +
+                                             std::to_string(d) + " = " + std::to_string(e) + "); re-download or re-convert it");
+                elements *= e;
+                t.ne.push_back((int64_t)e);
+            }
             t.type = c.read<uint32_t>();
             uint64_t offset = c.read<uint64_t>();
             infos.emplace_back(t, offset);
         }
-        uint64_t alignment = (uint64_t)getInt("general.alignment", 32);
-        size_t dataStart = (c.pos + alignment - 1) / alignment * alignment;
+        // general.alignment divides the data section: 0 or a non-power of two is a damaged file
+        // (llama.cpp refuses it too), never a division by zero here.
+        const GgufValue* alignValue = find("general.alignment");
+        int64_t alignment = alignValue ? alignValue->i : 32;
+        if (alignValue && alignValue->kind != GgufValue::Int)
+            throw std::runtime_error("GGUF file " + path + ": general.alignment is not an integer; re-convert it");
+        if (alignment <= 0 || alignment > (1 << 20) || (alignment & (alignment - 1)) != 0)
+            throw std::runtime_error("GGUF file " + path + ": general.alignment is " + std::to_string(alignment) +
+                                     ", not a power of two; re-download or re-convert it");
+        uint64_t align = (uint64_t)alignment;
+        uint64_t dataStart = (c.pos + align - 1) / align * align;
         for (auto& [t, offset] : infos) {
-            size_t bytes = tensorBytes(t.type, t.elements());  // 0 for types we cannot decode: checked on use
-            if (dataStart + offset + bytes > mappingSize)
-                throw std::runtime_error("GGUF file " + path + " is truncated: tensor " + t.name + " ends past the end of the file");
+            uint64_t bytes = tensorBytes(t.type, t.elements());  // 0 for types we cannot decode: checked on use
+            if (offset % align != 0)
+                throw std::runtime_error("GGUF file " + path + ": tensor " + t.name + " has data offset " + std::to_string(offset) +
+                                         ", not a multiple of general.alignment " + std::to_string(align) + "; re-convert it");
+            if (dataStart > mappingSize || offset > mappingSize - dataStart || bytes > mappingSize - dataStart - offset)
+                throw std::runtime_error("GGUF file " + path + " is truncated: tensor " + t.name + " ends past the end of the file (" +
+                                         std::to_string(mappingSize) + " bytes); re-download or re-convert it");
             t.data = c.base + dataStart + offset;
-            tensors[t.name] = t;
+            if (!tensors.emplace(t.name, t).second)
+                throw std::runtime_error("GGUF file " + path + ": tensor " + t.name + " appears twice in the tensor table; re-convert it");
         }
     } catch (...) {
         munmap(mapping, mappingSize);

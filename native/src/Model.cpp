@@ -47,6 +47,15 @@ static WeightMatrix loadMatrix(Model& m, const GgufFile& f, const std::string& n
     return w;
 }
 
+// A shape hyperparameter read from the file: damaged metadata (0, negative, absurd) is named here
+// rather than dividing by zero or sizing a buffer from it.
+static int shapeValue(const GgufFile& f, const std::string& key, int64_t v, int64_t max = 1 << 24) {
+    if (v <= 0 || v > max)
+        throw std::runtime_error("model " + f.path() + ": metadata " + key + " is " + std::to_string(v) + ", expected 1 to " +
+                                 std::to_string(max) + "; the file is damaged, re-download or re-convert it");
+    return (int)v;
+}
+
 static std::vector<float> loadOptional(const GgufFile& f, const std::string& name, int64_t ne0) {
     return f.tensor(name) ? loadTensor(f, name, ne0) : std::vector<float>();
 }
@@ -64,22 +73,25 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
         throw std::runtime_error("model " + path + " has architecture \"" + hp.archName +
                                  "\", which the training engine does not support; supported: llama, qwen2, qwen3");
     const std::string p = hp.archName + ".";
-    hp.nLayer = (int)f.getInt(p + "block_count");
-    hp.nEmbd = (int)f.getInt(p + "embedding_length");
-    hp.nHead = (int)f.getInt(p + "attention.head_count");
-    hp.nHeadKv = (int)f.getInt(p + "attention.head_count_kv", hp.nHead);
-    hp.headDim = (int)f.getInt(p + "attention.key_length", hp.nEmbd / hp.nHead);
+    hp.nLayer = shapeValue(f, p + "block_count", f.getInt(p + "block_count"), 1 << 12);
+    hp.nEmbd = shapeValue(f, p + "embedding_length", f.getInt(p + "embedding_length"));
+    hp.nHead = shapeValue(f, p + "attention.head_count", f.getInt(p + "attention.head_count"));
+    hp.nHeadKv = shapeValue(f, p + "attention.head_count_kv", f.getInt(p + "attention.head_count_kv", hp.nHead));
+    hp.headDim = shapeValue(f, p + "attention.key_length", f.getInt(p + "attention.key_length", hp.nEmbd / hp.nHead));
+    if ((int64_t)hp.nHead * hp.headDim > (1 << 24))
+        throw std::runtime_error("model " + path + ": head_count " + std::to_string(hp.nHead) + " and key_length " + std::to_string(hp.headDim) +
+                                 " make query rows too wide; the file is damaged, re-download or re-convert it");
     if (f.getInt(p + "attention.value_length", hp.headDim) != hp.headDim)
         throw std::runtime_error("model " + path + ": attention.value_length differs from key_length, which the engine does not support");
     if (hp.nHeadKv <= 0 || hp.nHead % hp.nHeadKv != 0)
         throw std::runtime_error("model " + path + ": head_count " + std::to_string(hp.nHead) + " is not a multiple of head_count_kv " +
                                  std::to_string(hp.nHeadKv));
-    hp.nFf = (int)f.getInt(p + "feed_forward_length");
+    hp.nFf = shapeValue(f, p + "feed_forward_length", f.getInt(p + "feed_forward_length"));
     hp.normEps = f.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5);
     hp.rope.mode = hp.arch == Arch::Llama ? RopeMode::Norm : RopeMode::Neox;  // as llama.cpp lays these archs out
     hp.rope.base = f.getFloat(p + "rope.freq_base", 10000.0);
     hp.rope.nRot = (int)f.getInt(p + "rope.dimension_count", hp.headDim);
-    if (hp.rope.nRot > hp.headDim || hp.rope.nRot % 2)
+    if (hp.rope.nRot <= 0 || hp.rope.nRot > hp.headDim || hp.rope.nRot % 2)
         throw std::runtime_error("model " + path + ": rope.dimension_count " + std::to_string(hp.rope.nRot) + " does not fit head dim " +
                                  std::to_string(hp.headDim));
     std::string scaling = "none";
@@ -92,7 +104,7 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
                                  "\", which the training engine does not implement; supported: none, linear");
     }
     const GgufTensor& embd = f.requireTensor("token_embd.weight");
-    hp.nVocab = (int)(embd.ne.size() > 1 ? embd.ne[1] : 0);
+    hp.nVocab = shapeValue(f, "token_embd.weight (vocabulary rows)", embd.ne.size() > 1 ? embd.ne[1] : 0);
     hp.tiedOutput = f.tensor("output.weight") == nullptr;
 
     int C = hp.nEmbd, F = hp.nFf, Q = hp.qDim(), KV = hp.kvDim(), D = hp.headDim;

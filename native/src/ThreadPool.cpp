@@ -32,16 +32,29 @@ ThreadPool::~ThreadPool() {
     for (auto& t : workers) t.join();
 }
 
+// Restores the nesting flag however a task leaves (an exception included).
+struct InsideScope {
+    bool was;
+    int worker;
+    explicit InsideScope(int w) : was(tlsInside), worker(tlsWorker) { tlsInside = true; tlsWorker = w; }
+    ~InsideScope() { tlsInside = was; tlsWorker = worker; }
+};
+
 void ThreadPool::runTasks(int worker) {
-    bool wasInside = tlsInside;
-    tlsInside = true;
-    tlsWorker = worker;
+    InsideScope scope(worker);
     for (;;) {
         int task = nextTask.fetch_add(1, std::memory_order_relaxed);
         if (task >= jobTasks) break;
-        (*job)(task, worker);
+        try {
+            (*job)(task, worker);
+        } catch (...) {
+            // An exception must not leave a worker thread (std::terminate): keep the first for
+            // the caller and let the others find no task left.
+            std::lock_guard<std::mutex> lock(mutex);
+            if (!failure) failure = std::current_exception();
+            nextTask.store(jobTasks, std::memory_order_relaxed);
+        }
     }
-    tlsInside = wasInside;
 }
 
 void ThreadPool::workerLoop(int worker) {
@@ -65,11 +78,8 @@ void ThreadPool::workerLoop(int worker) {
 void ThreadPool::parallelFor(int nTasks, const std::function<void(int, int)>& fn) {
     if (nTasks <= 0) return;
     if (nThreads == 1 || nTasks == 1 || tlsInside) {
-        bool wasInside = tlsInside;
-        tlsInside = true;
-        int worker = wasInside ? tlsWorker : 0;
-        for (int t = 0; t < nTasks; t++) fn(t, worker);
-        tlsInside = wasInside;
+        InsideScope scope(tlsInside ? tlsWorker : 0);
+        for (int t = 0; t < nTasks; t++) fn(t, tlsWorker);
         return;
     }
     {
@@ -86,6 +96,11 @@ void ThreadPool::parallelFor(int nTasks, const std::function<void(int, int)>& fn
     std::unique_lock<std::mutex> lock(mutex);
     done.wait(lock, [&] { return busyWorkers == 0; });
     job = nullptr;
+    if (failure) {
+        std::exception_ptr e = failure;
+        failure = nullptr;
+        std::rethrow_exception(e);
+    }
 }
 
 }  // namespace ditto

@@ -4,6 +4,7 @@
 #pragma once
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -23,6 +24,8 @@ public:
     // fn(task, worker) for task in [0, nTasks); worker in [0, size()). Blocks until all finish.
     // Nested calls (from inside a task) run serially on the calling thread, so kernels may call
     // parallelFor without knowing whether they are already inside one.
+    // A task that throws stops the claiming of further tasks; once every worker has left the job,
+    // the first exception is rethrown here, and the pool is ready for the next call.
     void parallelFor(int nTasks, const std::function<void(int task, int worker)>& fn);
 
 private:
@@ -40,6 +43,7 @@ private:
     std::atomic<int> busyWorkers{0};
     std::atomic<unsigned long> generation{0};
     std::atomic<bool> stopping{false};
+    std::exception_ptr failure;  // the first task exception of the current job, under the mutex
 };
 
 // The pool the current thread is running a task for, or nullptr: lets nested calls go serial.

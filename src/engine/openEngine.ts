@@ -39,7 +39,9 @@ export async function openEngine(options: EngineOpenOptions): Promise<NativeTrai
         });
         return new NativeTrainEngine(native);
     } catch (error) {
-        throw new EngineError("open", error instanceof Error ? error.message : String(error), {
+        const message = error instanceof Error ? error.message : String(error);
+        // the engine names the file in most messages; the rest (a tensor's block size) get it here
+        throw new EngineError("open", message.includes(options.modelPath) ? message : `${options.modelPath}: ${message}`, {
             cause: error,
             hint: "check the model path, and that it is a llama/qwen2/qwen3 GGUF with F32, F16, BF16, Q8_0, Q4_K or Q6_K weights"
         });

@@ -44,6 +44,7 @@ class FileCursor {
         this.bufStart = this.pos;
     }
     private at() { return this.pos - this.bufStart; }
+    public remaining() { return this.size - this.pos; }
     public u8() { this.need(1); const v = this.buf.readUInt8(this.at()); this.pos += 1; return v; }
     public i8() { this.need(1); const v = this.buf.readInt8(this.at()); this.pos += 1; return v; }
     public u16() { this.need(2); const v = this.buf.readUInt16LE(this.at()); this.pos += 2; return v; }
@@ -81,6 +82,14 @@ function readValue(c: FileCursor, type: number, path: string): GgufReadValue {
         case GgufValueType.ARRAY: {
             const itemType = c.u32();
             const n = Number(c.u64());
+            if (itemType === GgufValueType.ARRAY)
+                throw new GgufFileError(path, "corrupt", `nested metadata array at byte ${c.pos}`,
+                    "the file is damaged or not a GGUF file; download or convert it again");
+            // every item takes at least one byte (a string its 8-byte length): a count beyond the
+            // bytes left is damage, not an allocation to attempt
+            if (n > c.remaining())
+                throw new GgufFileError(path, "corrupt", `a metadata array claims ${n} items at byte ${c.pos}, more than the file holds`,
+                    "the file is damaged; download or convert it again");
             if (itemType === GgufValueType.INT32 || itemType === GgufValueType.UINT32 || itemType === GgufValueType.FLOAT32) {
                 const out = itemType === GgufValueType.FLOAT32 ? new Float32Array(n) : itemType === GgufValueType.INT32 ? new Int32Array(n) : new Uint32Array(n);
                 for (let i = 0; i < n; i++) out[i] = readValue(c, itemType, path) as number;
@@ -94,6 +103,16 @@ function readValue(c: FileCursor, type: number, path: string): GgufReadValue {
             throw new GgufFileError(path, "corrupt", `unknown metadata value type ${type} at byte ${c.pos}`,
                 "the file is damaged or not a GGUF file; download or convert it again");
     }
+}
+
+/** general.alignment, which divides the data section: anything but a power of two is damage (llama.cpp refuses it too). */
+function readAlignment(path: string, value: GgufReadValue | undefined): number {
+    if (value === undefined) return GGUF_DEFAULT_ALIGNMENT;
+    const n = typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n <= 0 || n > 1 << 20 || (n & (n - 1)) !== 0)
+        throw new GgufFileError(path, "corrupt", `general.alignment is ${String(value)}, not a power of two`,
+            "the file is damaged; download or convert it again");
+    return n;
 }
 
 /**
@@ -139,7 +158,7 @@ export function readGgufHeader(path: string): GgufHeader {
                 const rel = Number(c.u64());
                 raw.push({name, dims, type, rel});
             }
-            const alignment = Number(metadata.get("general.alignment") ?? GGUF_DEFAULT_ALIGNMENT);
+            const alignment = readAlignment(path, metadata.get("general.alignment"));
             const dataOffset = Math.ceil(c.pos / alignment) * alignment;
             const tensors: GgufTensorInfo[] = raw.map((t) => {
                 if (!ggmlBlockLayout[t.type])
@@ -147,8 +166,15 @@ export function readGgufHeader(path: string): GgufHeader {
                 const bytes = ggmlTensorBytes(t.type, t.dims.reduce((a, b) => a * b, 1));
                 return {name: t.name, dims: t.dims, type: t.type, offset: dataOffset + t.rel, bytes};
             });
+            const names = new Set<string>();
             for (const t of tensors) {
-                if (t.offset + t.bytes > size)
+                if (names.has(t.name))
+                    throw new GgufFileError(path, "corrupt", `tensor ${t.name} appears twice in the tensor table`, "the file is damaged; convert it again");
+                names.add(t.name);
+                if ((t.offset - dataOffset) % alignment !== 0)
+                    throw new GgufFileError(path, "corrupt", `tensor ${t.name} has data offset ${t.offset - dataOffset}, not a multiple of general.alignment ${alignment}`,
+                        "the file is damaged; download or convert it again");
+                if (!(t.offset + t.bytes <= size))
                     throw new GgufFileError(path, "truncated",
                         `file is truncated: tensor ${t.name} ends at byte ${t.offset + t.bytes} but the file has ${size} bytes`,
                         "the download or copy was cut short; run `ditto models pull` again (it resumes) or copy the file again");

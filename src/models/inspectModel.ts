@@ -1,6 +1,7 @@
 import {basename} from "node:path";
 import {readGgufFileInfo, resolveChatWrapper} from "node-llama-cpp";
 import {readGgufHeader} from "../gguf/readGgufHeader.js";
+import {GgufFileError} from "../gguf/errors/GgufFileError.js";
 import {ggmlTensorBytes, ggmlTypeName, ggmlBlockLayout, type GgufReadValue} from "../gguf/ggufTypes.js";
 
 /** What `ditto models inspect` reports; also the --json shape. */
@@ -124,11 +125,17 @@ export async function inspectModel(path: string, options: {templateLines?: numbe
  * node-llama-cpp runs the template itself; a guess from the architecture or file name is not a match.
  */
 async function chatWrapperOf(path: string): Promise<{wrapper: string | null, recognized: boolean}> {
-    const info = await readGgufFileInfo(path, {readTensorInfo: false, logWarnings: false});
-    const wrapper = resolveChatWrapper({fileInfo: info, filename: basename(path), warningLogs: false});
-    if (!wrapper) return {wrapper: null, recognized: false};
-    const hasTemplate = typeof info.metadata?.tokenizer?.chat_template === "string";
-    return {wrapper: wrapper.wrapperName, recognized: hasTemplate && wrapper.wrapperName !== "JinjaTemplate" && wrapper.wrapperName !== "General"};
+    try {
+        const info = await readGgufFileInfo(path, {readTensorInfo: false, logWarnings: false});
+        const wrapper = resolveChatWrapper({fileInfo: info, filename: basename(path), warningLogs: false});
+        if (!wrapper) return {wrapper: null, recognized: false};
+        const hasTemplate = typeof info.metadata?.tokenizer?.chat_template === "string";
+        return {wrapper: wrapper.wrapperName, recognized: hasTemplate && wrapper.wrapperName !== "JinjaTemplate" && wrapper.wrapperName !== "General"};
+    } catch (error) {
+        // our reader accepted the header, node-llama-cpp did not: the runtime would refuse it too
+        throw new GgufFileError(path, "corrupt", `node-llama-cpp cannot read the file's metadata or chat template (${error instanceof Error ? error.message : String(error)})`,
+            "the file is damaged or has metadata llama.cpp does not accept; download or convert it again", {cause: error});
+    }
 }
 
 function str(v: GgufReadValue | undefined): string | null {

@@ -1,10 +1,10 @@
 // The valid file the GGUF fuzz test mutates: a complete qwen2 model (2 layers, F32 and Q8_0
-// matrices, general.alignment set so it can be damaged) with a 64-token vocabulary, so that every
-// reader (ours, node-llama-cpp's, the native engine) parses it in milliseconds.
+// matrices, general.alignment set so it can be damaged) with a 64-token vocabulary and no chat
+// template (node-llama-cpp spends seconds matching one against its wrappers), so that every reader
+// (ours, node-llama-cpp's, the native engine) parses it in milliseconds.
 import {writeGguf, type GgufTensorSpec} from "../../src/gguf/GgufWriter.js";
 import {GgmlType, type GgufValue} from "../../src/gguf/ggufTypes.js";
 import {encodeTensor} from "../../src/gguf/quantize.js";
-import {CHATML_TEMPLATE} from "../../src/fixtures/qwenTokenizer.js";
 import {Rng} from "../../src/random/Rng.js";
 
 const nVocab = 64, nEmbd = 64, nFf = 128, nHead = 4, nHeadKv = 2, headDim = 16, nLayer = 2;
@@ -29,8 +29,7 @@ export function writeFuzzBaseModel(path: string): void {
         "tokenizer.ggml.tokens": {type: "array", itemType: "string", value: tokens},
         "tokenizer.ggml.token_type": {type: "array", itemType: "i32", value: tokens.map((_, i) => (i < 3 ? 3 : 1))},
         "tokenizer.ggml.eos_token_id": {type: "u32", value: 2},
-        "tokenizer.ggml.padding_token_id": {type: "u32", value: 0},
-        "tokenizer.chat_template": {type: "string", value: CHATML_TEMPLATE}
+        "tokenizer.ggml.padding_token_id": {type: "u32", value: 0}
     };
     const rng = new Rng("fuzz-base");
     const tensors: GgufTensorSpec[] = [];

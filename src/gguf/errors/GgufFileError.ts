@@ -7,8 +7,8 @@ export class GgufFileError extends DittoError {
     public readonly path: string;
     public readonly problem: GgufProblem;
 
-    public constructor(path: string, problem: GgufProblem, detail: string, hint: string) {
-        super(`${path}: ${detail}`, {hint, code: "GGUF_" + problem.toUpperCase().replace("-", "_")});
+    public constructor(path: string, problem: GgufProblem, detail: string, hint: string, options: {cause?: unknown} = {}) {
+        super(`${path}: ${detail}`, {hint, code: "GGUF_" + problem.toUpperCase().replace("-", "_"), cause: options.cause});
         this.path = path;
         this.problem = problem;
     }
