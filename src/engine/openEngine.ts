@@ -3,17 +3,16 @@ import {EngineError} from "./errors/EngineError.js";
 import {loadNativeAddon} from "./loadNativeAddon.js";
 import {NativeTrainEngine} from "./NativeTrainEngine.js";
 import {targetMask} from "./targetMask.js";
+import {defaultActivationMemoryMb} from "./defaultActivationMemoryMb.js";
 import {loraTargets} from "./TrainEngine.js";
 import type {EngineOpenOptions} from "./TrainEngine.js";
 
-const defaultActivationMemoryMb = 1024;
 
 /**
  * Opens the native LoRA engine on a GGUF base model: loads and dequantizes the weights (off the
  * event loop), initialises LoRA A (seeded) and B = 0. Rejects with an EngineError naming an
  * unsupported architecture or tensor type, a missing file, or a bad option.
- * Defaults: threads = physical cores, activationMemoryMb = 1024 (a 0.5B model at 512 tokens
- * keeps all 24 layers in ~0.9 GB and skips the recompute; deeper or longer runs recompute the rest), device "auto" (= CPU until the CUDA engine lands).
+ * Defaults: threads = physical cores, activationMemoryMb = defaultActivationMemoryMb, device "auto" (= CPU until the CUDA engine lands).
  */
 export async function openEngine(options: EngineOpenOptions): Promise<NativeTrainEngine> {
     const device = options.device ?? "auto";

@@ -1,4 +1,5 @@
 import {z} from "zod";
+import {defaultActivationMemoryMb} from "../engine/defaultActivationMemoryMb.js";
 import {loraTargets} from "../engine/TrainEngine.js";
 
 /**
@@ -117,6 +118,8 @@ export const recipeSchema = z.strictObject({
             grad_accum: z.number().int().min(1).default(4),
             pack: z.boolean().default(true)
         }).prefault({}),
+        /** MB of activations kept for the backward instead of recomputed; the memory plan lowers it (and the micro-batch) when memory is short */
+        activation_memory_mb: z.number().int().min(0).default(defaultActivationMemoryMb),
         epochs: z.number().int().min(1).default(3),
         max_steps: z.number().int().min(1).optional(),
         eval_fraction: z.number().min(0).lt(1).default(0.05),

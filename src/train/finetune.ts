@@ -18,6 +18,8 @@ import {readLastCheckpoint} from "./readLastCheckpoint.js";
 import {writeCheckpoint} from "./writeCheckpoint.js";
 import {listCheckpointSteps} from "./listCheckpointSteps.js";
 import {TrainProgress} from "./TrainProgress.js";
+import {planTrainingMemory} from "./planTrainingMemory.js";
+import {formatMemoryPlan} from "../engine/formatMemoryPlan.js";
 
 export type FinetuneHooks = {
     /** the engine to train with; default: the native engine (src/engine/openEngine) */
@@ -50,7 +52,7 @@ export type FinetuneResult = {
 };
 
 /** Options a resumed run may change; everything else comes from the checkpoint so the math is the same. */
-const overridableOnResume = ["threads", "device", "progress", "resume", "keepCheckpoints", "saveEvery"] as const;
+const overridableOnResume = ["threads", "device", "progress", "resume", "keepCheckpoints", "saveEvery", "activationMemoryMb"] as const;
 
 /**
  * Trains a LoRA adapter on dataset.jsonl: tokenize with the model's chat template (loss on
@@ -99,6 +101,12 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
             throw new DittoError(`${o.dataPath} changed since the checkpoint in ${resumed.path} was written`,
                 {hint: "resume with the same dataset.jsonl, or start a new run with another --out", code: "TRAIN_DATA_CHANGED"});
 
+        if (o.device !== "cuda") {
+            const plan = planTrainingMemory(o, [...data.train, ...data.heldOut]);
+            log(formatMemoryPlan(plan));
+            for (const change of plan.changes) log(`note: to fit in memory, ${change}`);
+            o = {...o, batchSize: plan.batchSize, gradAccum: plan.gradAccum, activationMemoryMb: plan.activationMemoryMb};
+        }
         const microPerEpoch = Math.ceil(data.train.length / o.batchSize);
         const stepsPerEpoch = Math.ceil(microPerEpoch / o.gradAccum);
         const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
@@ -106,7 +114,7 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
 
         const open = hooks.openEngine ?? (async (options: EngineOpenOptions) => (await import("../engine/openEngine.js")).openEngine(options));
         engine = await open({
-            modelPath: o.modelPath, seed: o.seed, device: o.device, threads: resolveThreads(o.threads),
+            modelPath: o.modelPath, seed: o.seed, device: o.device, threads: resolveThreads(o.threads), activationMemoryMb: o.activationMemoryMb,
             lora: {rank: o.rank, alpha: o.alpha, dropout: o.dropout, targets: o.targets}
         });
         if (resumed) engine.setState(resumed.state);

@@ -14,6 +14,7 @@ export function finetuneInputFromRecipe(recipe: Recipe, paths: {modelPath: strin
         lr: t.optim.lr, warmup: t.optim.warmup, schedule: t.optim.schedule, minLrRatio: t.optim.min_lr_ratio,
         weightDecay: t.optim.weight_decay, clip: t.optim.clip,
         batchSize: t.batch.sequences, seqLen: t.batch.seq_len, gradAccum: t.batch.grad_accum, pack: t.batch.pack,
+        activationMemoryMb: t.activation_memory_mb,
         epochs: t.epochs, maxSteps: t.max_steps, evalFraction: t.eval_fraction, saveEvery: t.save_every, device: t.device,
         seed: recipe.seed, threads: recipe.runtime.threads,
         ...extra

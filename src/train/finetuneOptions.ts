@@ -1,5 +1,6 @@
 import {DittoError} from "../errors/DittoError.js";
 import {LoraTarget, loraTargets} from "../engine/TrainEngine.js";
+import {defaultActivationMemoryMb} from "../engine/defaultActivationMemoryMb.js";
 
 export const lrSchedules = ["cosine", "constant"] as const;
 export type LrSchedule = typeof lrSchedules[number];
@@ -43,6 +44,11 @@ export type FinetuneOptions = {
     gradAccum: number,
     /** tokens per packed sequence; longer sessions are truncated */
     seqLen: number,
+    /**
+     * MB of layer activations kept from the forward for the backward (the other layers are
+     * recomputed); lowered, with the micro-batch if need be, when the memory plan does not fit
+     */
+    activationMemoryMb: number,
     /** several sessions per sequence (segments); false: one session per sequence, the rest padding */
     pack: boolean,
     seed: number,
@@ -80,6 +86,7 @@ export const finetuneDefaults = {
     batchSize: 4,
     gradAccum: 4,
     seqLen: 2048,
+    activationMemoryMb: defaultActivationMemoryMb,
     pack: true,
     seed: 1,
     device: "auto" as TrainDevice,
@@ -121,6 +128,7 @@ export function resolveFinetuneOptions(input: FinetuneInput): FinetuneOptions {
     positiveInt("batch-size", o.batchSize, "4");
     positiveInt("grad-accum", o.gradAccum, "4");
     if (!Number.isInteger(o.seqLen) || o.seqLen < 8) fail("seq-len", o.seqLen, "must be a whole number >= 8", "2048");
+    if (!Number.isInteger(o.activationMemoryMb) || o.activationMemoryMb < 0) fail("activation-memory", o.activationMemoryMb, "must be a whole number of MB >= 0", "1024");
     if (!Number.isInteger(o.seed)) fail("seed", o.seed, "must be an integer", "1");
     if (o.threads !== undefined) positiveInt("threads", o.threads, "8");
     if (!trainDevices.includes(o.device)) fail("device", o.device, `must be one of ${trainDevices.join(", ")}`, "auto");

@@ -9,7 +9,7 @@ type FinetuneFlags = {
     model: string, data: string, out?: string,
     rank?: string, alpha?: string, dropout?: string, targets?: string, lr?: string, minLrRatio?: string, warmup?: string,
     schedule?: string, weightDecay?: string, clip?: string, epochs?: string, maxSteps?: string, batchSize?: string,
-    gradAccum?: string, seqLen?: string, seed?: string, threads?: string, device?: string, evalFraction?: string,
+    gradAccum?: string, seqLen?: string, activationMemory?: string, seed?: string, threads?: string, device?: string, evalFraction?: string,
     evalEvery?: string, saveEvery?: string, keepCheckpoints?: string, resume?: boolean, progress?: string, pack?: boolean,
     showMask?: boolean | string
 };
@@ -36,6 +36,7 @@ export function registerFinetuneCommand(program: Command): void {
         .option("--batch-size <n>", `sequences per micro-batch (default ${d.batchSize})`)
         .option("--grad-accum <n>", `micro-batches per optimizer step (default ${d.gradAccum})`)
         .option("--seq-len <n>", `tokens per packed sequence; longer sessions are truncated (default ${d.seqLen})`)
+        .option("--activation-memory <mb>", `MB of activations kept for the backward instead of recomputed; lowered, with the micro-batch, when the memory plan does not fit (default ${d.activationMemoryMb})`)
         .option("--no-pack", "one session per sequence instead of packing several (more padding, slower)")
         .option("--seed <n>", `seed for LoRA init, dropout, shuffling and the held-out split (default ${d.seed})`)
         .option("--threads <n>", "CPU threads (default: physical cores; env DITTO_THREADS)")
@@ -65,7 +66,8 @@ export function registerFinetuneCommand(program: Command): void {
                 lr: num("lr", flags.lr), minLrRatio: num("min-lr-ratio", flags.minLrRatio), warmup: num("warmup", flags.warmup),
                 schedule: flags.schedule as LrSchedule | undefined, weightDecay: num("weight-decay", flags.weightDecay), clip: num("clip", flags.clip),
                 epochs: num("epochs", flags.epochs), maxSteps: num("max-steps", flags.maxSteps), batchSize: num("batch-size", flags.batchSize),
-                gradAccum: num("grad-accum", flags.gradAccum), seqLen: num("seq-len", flags.seqLen), seed: num("seed", flags.seed),
+                gradAccum: num("grad-accum", flags.gradAccum), seqLen: num("seq-len", flags.seqLen),
+                activationMemoryMb: num("activation-memory", flags.activationMemory), seed: num("seed", flags.seed),
                 threads: num("threads", flags.threads), device: flags.device as TrainDevice | undefined,
                 evalFraction: num("eval-fraction", flags.evalFraction), evalEvery: num("eval-every", flags.evalEvery),
                 saveEvery: num("save-every", flags.saveEvery), keepCheckpoints: num("keep-checkpoints", flags.keepCheckpoints),

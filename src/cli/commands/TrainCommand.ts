@@ -16,6 +16,7 @@ export function registerTrainCommand(program: Command): void {
         .addOption(new Option("--until <stage>", "last stage to run").choices([...trainStages]))
         .option("--shard <i/n>", "generate only shard i of n (0-based) of the queries and responses; merge with `ditto runs merge`")
         .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, else log lines)").choices(["bar", "log", "none"]))
+        .option("--activation-memory <mb>", "MB of activations kept for the backward instead of recomputed (= train.activation_memory_mb; lowered if memory is short)")
         .argument("[overrides...]", "recipe overrides as key.path=value, e.g. train.lora.rank=8");
     runtimeOptions.add(cmd, ["gpu", "threads", "offline"]);
     cmd.addHelpText("after", `
@@ -34,10 +35,12 @@ Sharded generation (e.g. on 4 machines):
   ditto runs merge --out runs/qwen-7b runs/s0 runs/s1 runs/s2 runs/s3
   ditto train --recipe qwen-7b --run runs/qwen-7b --from sessions`);
     cmd.action(async (overrides: string[], opts: {recipe: string, run?: string, from?: TrainStage, until?: TrainStage,
-                                                  progress?: "bar" | "log" | "none", gpu?: string, threads?: string, offline?: boolean, shard?: string}) => {
+                                                  progress?: "bar" | "log" | "none", gpu?: string, threads?: string, offline?: boolean, shard?: string,
+                                                  activationMemory?: string}) => {
         const rt = runtimeOptions.read(opts);
         if (rt.offline) process.env.DITTO_OFFLINE = "1";
-        const {recipe, file, dir} = loadRecipe(opts.recipe, overrides);
+        const withFlags = opts.activationMemory === undefined ? overrides : [...overrides, `train.activation_memory_mb=${opts.activationMemory}`];
+        const {recipe, file, dir} = loadRecipe(opts.recipe, withFlags);
         const started = Date.now();
         const res = await trainRecipe({
             recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,

@@ -1,0 +1,39 @@
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
+import {mkdtempSync} from "node:fs";
+import {join} from "node:path";
+import {tmpdir} from "node:os";
+import {fixtureModel} from "../helpers/fixtureModel.js";
+import {writeTinyDataset} from "./trainData.js";
+
+// The plan finetune prints before the first step must hold: measured peak RSS of the whole
+// process (runtime, tokenizer, mapped weights, LoRA state, activations) within 15% of it.
+function planVsPeak(model: string, batch: number, seqLen: number, activationMb: number) {
+    const dir = mkdtempSync(join(tmpdir(), "ditto-plan-"));
+    const data = join(dir, "dataset.jsonl");
+    writeTinyDataset(data, 64);
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "memoryPlanChild.ts"), model, data, join(dir, "out"),
+        String(batch), String(seqLen), String(activationMb)], {encoding: "utf8"});
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {lines: string[], peakRssBytes: number};
+    const line = out.lines.find((l) => l.startsWith("plan: "));
+    assert.ok(line, `no plan line in ${out.lines.join("\n")}`);
+    const m = /^plan: weights [\d.]+ GB, LoRA state [\d.]+ GB, activations [\d.]+ GB \(recompute (\d+) of (\d+) layers\), peak ([\d.]+) GB of [\d.]+ GB free$/.exec(line);
+    assert.ok(m, line);
+    return {line, peak: Number(m[3]) * 1e9, measured: out.peakRssBytes, recomputed: Number(m[1]), layers: Number(m[2])};
+}
+
+test("tiny model: the plan is within 15% of the measured peak RSS", () => {
+    const p = planVsPeak(fixtureModel("qwen2", "f16"), 4, 256, 1024);
+    const error = Math.abs(p.peak - p.measured) / p.measured;
+    assert.ok(error < 0.15, `${p.line}; measured peak ${(p.measured / 1e9).toFixed(3)} GB (${(error * 100).toFixed(1)}% off)`);
+    assert.equal(p.recomputed, 0, "the tiny model keeps every layer");
+});
+
+test("bench-0.5b (Qwen2.5-0.5B shapes): the plan is within 15% of the measured peak RSS, with layers recomputed", () => {
+    const p = planVsPeak(fixtureModel("qwen2", "q8_0", "bench-0.5b"), 2, 256, 64);
+    const error = Math.abs(p.peak - p.measured) / p.measured;
+    assert.ok(error < 0.15, `${p.line}; measured peak ${(p.measured / 1e9).toFixed(3)} GB (${(error * 100).toFixed(1)}% off)`);
+    assert.ok(p.recomputed > 0 && p.recomputed < p.layers, p.line);
+});
