@@ -25,7 +25,7 @@ export function fitMemoryPlan(request: MemoryPlanRequest & {gradAccum: number}):
         // the largest number of kept layers that still fits, within the requested budget
         const spare = none.limitBytes - none.peakBytes;
         const kept = Math.min(none.nLayer, Math.floor(spare / none.layerBytes), Math.floor(request.activationMemoryMb * 1048576 / none.layerBytes));
-        const mb = Math.floor(kept * none.layerBytes / 1048576);
+        const mb = Math.ceil(kept * none.layerBytes / 1048576);  // the engine keeps floor(budget / layer) layers
         const plan = planMemory({...request, batchSize: batch, activationMemoryMb: mb});
         const fitted = plan.fits ? plan : none;
         const changes = [`activation memory ${request.activationMemoryMb} -> ${fitted.activationMemoryMb} MB`];
