@@ -1,5 +1,6 @@
 import cliProgress from "cli-progress";
 import type {ProgressMode} from "./finetuneOptions.js";
+import {formatDuration} from "./formatDuration.js";
 
 /**
  * Progress on stderr: a bar with loss, tokens/s and ETA on a terminal ("bar"), one line per ~5%
@@ -32,10 +33,11 @@ export class TrainProgress {
                 break;
             case "log": {
                 const every = Math.max(1, Math.floor(this.total / 20));
-                if (step % every !== 0 && step !== this.total && evalLoss === null) return;
+                // the first step's line gives the ETA early, not only after 5% of a long run
+                if (step % every !== 0 && step !== this.total && step !== this.startStep + 1 && evalLoss === null) return;
                 const done = step - this.startStep;
                 const eta = done > 0 ? (this.total - step) * seconds / done : 0;
-                this.write(`step ${step}/${this.total} loss ${loss.toFixed(4)}${evalLoss === null ? "" : ` eval ${evalLoss.toFixed(4)}`} ${tps.toFixed(1)} tok/s ETA ${formatSeconds(eta)}`);
+                this.write(`step ${step}/${this.total} loss ${loss.toFixed(4)}${evalLoss === null ? "" : ` eval ${evalLoss.toFixed(4)}`} ${tps.toFixed(1)} tok/s ETA ${formatDuration(eta)}`);
                 break;
             }
             case "none":
@@ -50,10 +52,4 @@ export class TrainProgress {
     public stop(): void {
         this.bar?.stop();
     }
-}
-
-function formatSeconds(s: number): string {
-    if (s < 60) return `${Math.round(s)}s`;
-    if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
-    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }

@@ -19,6 +19,10 @@ import {writeCheckpoint} from "./writeCheckpoint.js";
 import {listCheckpointSteps} from "./listCheckpointSteps.js";
 import {TrainProgress} from "./TrainProgress.js";
 import {planTrainingMemory} from "./planTrainingMemory.js";
+import {cpuTrainingTime} from "./cpuTrainingTime.js";
+import {formatDuration} from "./formatDuration.js";
+import {readGgufHeader} from "../gguf/readGgufHeader.js";
+import {modelShapeOf} from "../engine/modelShapeOf.js";
 import {formatMemoryPlan} from "../engine/formatMemoryPlan.js";
 
 export type FinetuneHooks = {
@@ -50,6 +54,9 @@ export type FinetuneResult = {
     tokensPerSecond: number,
     data: Pick<TrainingData, "trainStats" | "heldOutStats" | "sessions" | "boundaryMerges">
 };
+
+/** Models above this many parameters get a line with the expected CPU training time before the run. */
+const largeOnCpu = 2e9;
 
 /** Options a resumed run may change; everything else comes from the checkpoint so the math is the same. */
 const overridableOnResume = ["threads", "device", "progress", "resume", "keepCheckpoints", "saveEvery", "activationMemoryMb"] as const;
@@ -101,8 +108,9 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
             throw new DittoError(`${o.dataPath} changed since the checkpoint in ${resumed.path} was written`,
                 {hint: "resume with the same dataset.jsonl, or start a new run with another --out", code: "TRAIN_DATA_CHANGED"});
 
+        const shape = modelShapeOf(readGgufHeader(o.modelPath));
         if (o.device !== "cuda") {
-            const plan = planTrainingMemory(o, [...data.train, ...data.heldOut]);
+            const plan = planTrainingMemory(o, shape, [...data.train, ...data.heldOut]);
             log(formatMemoryPlan(plan));
             for (const change of plan.changes) log(`note: to fit in memory, ${change}`);
             o = {...o, batchSize: plan.batchSize, gradAccum: plan.gradAccum, activationMemoryMb: plan.activationMemoryMb};
@@ -110,6 +118,14 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
         const microPerEpoch = Math.ceil(data.train.length / o.batchSize);
         const stepsPerEpoch = Math.ceil(microPerEpoch / o.gradAccum);
         const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
+        const tokensToTrain = Math.round(data.trainStats.tokens * (totalSteps - (resumed?.checkpoint.step ?? 0)) / stepsPerEpoch);
+        log(`training: ${tokensToTrain.toLocaleString("en-US")} tokens in ${totalSteps - (resumed?.checkpoint.step ?? 0)} steps ` +
+            `(${data.trainStats.tokens.toLocaleString("en-US")} tokens per epoch)`);
+        if (o.device !== "cuda" && shape.parameters > largeOnCpu) {
+            const t = cpuTrainingTime(shape.parameters, tokensToTrain, resolveThreads(o.threads));
+            log(`note: ${(shape.parameters / 1e9).toFixed(1)}B parameters on the CPU: about ${formatDuration(t.seconds)} at ~${t.tokensPerSecond.toFixed(1)} tokens/s ` +
+                `(scaled from the 0.5B benchmark); a CUDA GPU would be much faster, but the CUDA engine is not verified yet, so this run goes on on the CPU`);
+        }
         const heldOutBatches = makeBatches(data.heldOut, o.batchSize);
 
         const open = hooks.openEngine ?? (async (options: EngineOpenOptions) => (await import("../engine/openEngine.js")).openEngine(options));

@@ -98,3 +98,15 @@ test("user errors: an existing run without --resume, a changed data set on resum
     await assert.rejects(finetune({...base, dataPath: join(dir, "long.jsonl"), outDir: join(dir, "long"), evalFraction: 0}, {tokenizer, log: () => {}, openEngine: FakeEngine.opener().open}),
         (e: unknown) => e instanceof DittoError && e.code === "TRAIN_NO_DATA");
 });
+
+test("before the first step: the memory plan and the tokens to train; after it, an ETA", async () => {
+    const lines: string[] = [];
+    const res = await finetune({...base, outDir: join(dir, "told"), progress: "log", epochs: 30}, {openEngine: FakeEngine.opener().open, tokenizer, log: (l) => lines.push(l)});
+    const plan = lines.findIndex((l) => /^plan: weights [\d.]+ GB, LoRA state [\d.]+ GB, activations [\d.]+ GB \(recompute 0 of 2 layers\), peak [\d.]+ GB of [\d.]+ GB free$/.test(l));
+    const tokens = lines.findIndex((l) => l === `training: ${(res.data.trainStats.tokens * 30).toLocaleString("en-US")} tokens in ${res.steps} steps ` +
+        `(${res.data.trainStats.tokens.toLocaleString("en-US")} tokens per epoch)`);
+    const first = lines.findIndex((l) => new RegExp(`^step 1/${res.steps} loss [\\d.]+ [\\d.]+ tok/s ETA \\d+s$`).test(l));
+    assert.ok(plan >= 0 && tokens > plan && first > tokens, lines.join("\n"));
+    assert.ok(res.steps / 20 > 1, "the first step is not one of the every-5% lines anyway");
+    assert.ok(!lines.some((l) => /on the CPU: about/.test(l)), "no long-run warning for a tiny model");
+});
