@@ -52,8 +52,17 @@ test("a held-out character in the training data is a leak: clear error naming fi
         turns: [{question: "Did you ever meet 李白 ?", answer: "No.", provenance: "partner"}]}) + "\n");
     const leaks = findLeaks(run2, fixtureCharacters.filter((c) => c.id === "lib" || c.id === "tur"));
     assert.deepEqual(leaks, [{file: "sessions.jsonl", line: 1, character: "李白", where: "label in a turn"}]);
-    // a name inside a longer word is not a mention
-    assert.deepEqual(findLeaks(run, []), []);
+    // a name inside a longer word is not a mention; the same name standing alone is
+    const run3 = mkdtempSync(join(tmpdir(), "ditto-leak3-"));
+    makeFixtureRun(run3);
+    const turing = fixtureCharacters.filter((c) => c.id === "tur");
+    const session = (question: string) => JSON.stringify({id: "s1", character: "ada", lang: "en", system: "You are Ada Lovelace.",
+        turns: [{question, answer: "No.", provenance: "partner"}]}) + "\n";
+    writeFileSync(join(run3, "sessions.jsonl"), session("Is the NeoAlan Turingmachine yours?"));
+    assert.deepEqual(findLeaks(run3, turing).filter((l) => l.file === "sessions.jsonl"), []);
+    writeFileSync(join(run3, "sessions.jsonl"), session("Is the Alan Turing machine yours?"));
+    assert.deepEqual(findLeaks(run3, turing).filter((l) => l.file === "sessions.jsonl"),
+        [{file: "sessions.jsonl", line: 1, character: "Alan Turing", where: "label in a turn"}]);
 });
 
 test("a run without a split or without questions for held-out characters says what to do", async () => {

@@ -50,10 +50,12 @@ test("generate: every stage for real on the tiny model, stage by stage, with hel
     assert.equal(m.seed, 5);
     assert.equal(m.split!.eval.length, 1);
     assert.equal(m.split!.train.length, 4);
-    assert.ok(Object.values(m.stages).every((s) => s.status === "done"));
+    assert.deepEqual(Object.values(m.stages).map((s) => s.status), Object.keys(m.stages).map(() => "done"));
+    assert.ok(Object.keys(m.stages).length >= 6, Object.keys(m.stages).join(", "));
     const held = m.split!.eval[0]!;
 
     const pairs = read<{a: string, b: string}>(res.files.pairs);
+    assert.ok(pairs.length > 0);
     assert.ok(pairs.every((p) => p.a !== held && p.b !== held && p.a !== p.b));
     const queries = read<{id: string, pair: string, asker: string, owner: string, provenance: string, question: string}>(res.files.queries);
     assert.ok(queries.length > 0);
@@ -65,15 +67,16 @@ test("generate: every stage for real on the tiny model, stage by stage, with hel
     const turns = read<{id: string, query: string, character: string, finish: string}>(res.files.responses);
     const rejectedQueries = read<{reason: string}>(join(run, "queries.rejected.jsonl"));
     assert.equal(turns.length, queries.length);
-    assert.ok(rejectedQueries.every((r) => r.reason === "no_valid_sample"));
+    assert.deepEqual([...new Set(rejectedQueries.map((r) => r.reason))].filter((r) => r !== "no_valid_sample"), []);
 
     const sessions = read<{character: string, system: string, turns: {turn: string}[]}>(res.files.sessions);
     assert.equal(sessions.flatMap((s) => s.turns).length, turns.length);
+    assert.ok(sessions.length > 0);
     assert.ok(sessions.every((s) => s.turns.length <= 3 && /^You are .+, .+\.$/.test(s.system) && s.character !== held));
 
     const rejected = read<{id: string, stage: string, reason: string}>(res.files.rejected);
     const filterDrops = rejected.filter((r) => r.stage === "filter");
-    assert.ok(filterDrops.every((r) => recipe.filters.enabled.includes(r.reason as never)));
+    assert.deepEqual(filterDrops.filter((r) => !recipe.filters.enabled.includes(r.reason as never)), []);
     const dataset = read<unknown>(res.files.dataset).map((l) => trainingExampleSchema.parse(l));
     const keptTurns = dataset.reduce((n, e) => n + e.messages.filter((x) => x.role === "assistant").length, 0);
     assert.equal(keptTurns + filterDrops.length, turns.length);

@@ -31,10 +31,14 @@ for (const [arch, wrapperName] of [["qwen2", "ChatML"], ["llama", "ChatML"], ["q
         assert.match(rendered, /<\|im_start\|>user\nhello<\|im_end\|>/);
         const pool = await GenerationPool.create(llama, model, {parallel: 2, contextSize: 512, threads: 2});
         try {
-            const res = await pool.generate({messages: [{role: "system", content: "You are Ada."}, {role: "user", content: "Who are you?"}], sampling: greedy});
+            const request = {messages: [{role: "system" as const, content: "You are Ada."}, {role: "user" as const, content: "Who are you?"}], sampling: greedy};
+            const res = await pool.generate(request);
             assert.ok(res.finish === "stop" || res.finish === "length");
-            assert.ok(res.tokens <= greedy.maxTokens);
-            assert.equal(typeof res.text, "string");
+            assert.ok(res.tokens > 0 && res.tokens <= greedy.maxTokens, `${res.tokens} tokens`);
+            if (res.finish === "length") assert.equal(res.tokens, greedy.maxTokens);
+            assert.ok(res.text.length > 0, "the reply has text");
+            // greedy and seeded: the same request gives the same reply
+            assert.deepEqual(await pool.generate(request), res);
         } finally {
             await pool.dispose();
         }
