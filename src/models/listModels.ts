@@ -38,7 +38,7 @@ export function listModels(options: {modelsDir?: string} = {}): ModelListing {
         if (known.has(path)) continue;
         const sizeBytes = statSync(path).size;
         // resolveModelRef writes fixture:ARCH-SIZE-TYPE to fixtures/SIZE-ARCH-TYPE-vVERSION.gguf (no -v: before versioning)
-        const m = /^(tiny|bench-0\.5b|bench-7b)-([a-z0-9]+)-([a-z0-9_]+?)(?:-v(\d+))?\.gguf$/.exec(relative(fixturesDir, path));
+        const m = /^(tiny|wide|bench-0\.5b|bench-7b)-([a-z0-9]+)-([a-z0-9_]+?)(?:-v(\d+))?\.gguf$/.exec(relative(fixturesDir, path));
         if (m) fixtures.push({ref: `fixture:${m[2]}-${m[1]}-${m[3]}`, path, sizeBytes, current: Number(m[4] ?? 0) === FIXTURE_VERSION});
         else local.push({file: relative(dir, path), path, sizeBytes});
     }

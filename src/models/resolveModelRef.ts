@@ -14,7 +14,7 @@ import {loadCatalogue, modelsDir} from "./catalogue.js";
 export function resolveModelRef(ref: string, options: {baseDir?: string, modelsDir?: string} = {}): string {
     const dir = modelsDir(options.modelsDir);
     if (ref.startsWith("fixture:")) {
-        const m = /^fixture:([a-z0-9]+)-(tiny|bench-0\.5b|bench-7b)-([a-z0-9_]+)$/.exec(ref);
+        const m = /^fixture:([a-z0-9]+)-(tiny|wide|bench-0\.5b|bench-7b)-([a-z0-9_]+)$/.exec(ref);
         if (!m || !(fixtureArchitectures as readonly string[]).includes(m[1]!) || !(fixtureTypes as readonly string[]).includes(m[3]!))
             throw new DittoError(`model "${ref}" is not a fixture name`, {
                 hint: `use fixture:ARCH-SIZE-TYPE with ARCH in ${fixtureArchitectures.join("/")}, SIZE in ${fixtureSizes.join("/")}, TYPE in ${fixtureTypes.join("/")}, e.g. fixture:qwen2-tiny-q8_0`,
