@@ -1,4 +1,5 @@
-import {appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync} from "node:fs";
+import {appendFileSync, closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync} from "node:fs";
+import {readLinesSync} from "./readLinesSync.js";
 import {DittoError} from "../errors/DittoError.js";
 
 /**
@@ -25,28 +26,23 @@ export class JsonlStore<T extends {id: string}> {
             writeFileSync(partial, "");
             return store;
         }
-        let text = readFileSync(file, "utf8");
-        const lastNewline = text.lastIndexOf("\n");
-        if (lastNewline !== text.length - 1) {
-            // a half-written last line from a crash: drop it (its record will be made again)
-            const keep = Buffer.byteLength(text.slice(0, lastNewline + 1), "utf8");
-            if (!complete) truncateSync(file, keep);
-            text = text.slice(0, lastNewline + 1);
-        }
-        const lines = text.split("\n");
-        for (let i = 0; i < lines.length; i++) {
-            const line = lines[i]!;
+        for (const {text: line, number, start, terminated} of readLinesSync(file)) {
+            if (!terminated) {
+                // a half-written last line from a crash: drop it (its record will be made again)
+                if (!complete) truncateSync(file, start);
+                break;
+            }
             if (line.trim() === "") continue;
             let value: unknown;
             try {
                 value = JSON.parse(line);
             } catch (err) {
-                throw new DittoError(`${file}:${i + 1}: not valid JSON`, {
+                throw new DittoError(`${file}:${number}: not valid JSON`, {
                     hint: "the run folder was edited or damaged; delete that line (or the file, to redo the stage) and run again", cause: err});
             }
-            const record = options.parse ? options.parse(value, i + 1) : value as T;
+            const record = options.parse ? options.parse(value, number) : value as T;
             if (typeof record?.id !== "string")
-                throw new DittoError(`${file}:${i + 1}: record has no string id`, {hint: "delete that line and run again"});
+                throw new DittoError(`${file}:${number}: record has no string id`, {hint: "delete that line and run again"});
             store.records.set(record.id, record);
         }
         return store;

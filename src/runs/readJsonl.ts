@@ -1,14 +1,16 @@
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
+import {readLinesSync} from "./readLinesSync.js";
 import type {z} from "zod";
 import {DittoError} from "../errors/DittoError.js";
 
-/** Reads a finished stage file of a run, validating each line; errors name the file and line. */
+/** Reads a finished stage file of a run line by line (streamed), validating each line; errors name the file and line. */
 export function readJsonl<S extends z.ZodType>(path: string, schema: S): z.output<S>[] {
     if (!existsSync(path))
         throw new DittoError(`${path} not found`, {hint: "run `ditto generate` for this run folder first (it resumes where it stopped)", code: "RUN_FILE_MISSING"});
     const out: z.output<S>[] = [];
-    readFileSync(path, "utf8").split("\n").forEach((line, i) => {
-        if (line.trim() === "") return;
+    for (const {text: line, number} of readLinesSync(path)) {
+        const i = number - 1;
+        if (line.trim() === "") continue;
         let value: unknown;
         try { value = JSON.parse(line); } catch (err) {
             throw new DittoError(`${path}:${i + 1}: not valid JSON`, {hint: "the run folder was edited or damaged; delete the file to redo its stage", code: "RUN_FILE_JSON", cause: err});
@@ -20,6 +22,6 @@ export function readJsonl<S extends z.ZodType>(path: string, schema: S): z.outpu
                 {hint: "the run folder was edited or made by another version; delete the file to redo its stage", code: "RUN_FILE_FIELD"});
         }
         out.push(res.data);
-    });
+    }
     return out;
 }

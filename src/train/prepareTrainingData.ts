@@ -1,5 +1,4 @@
-import {createHash} from "node:crypto";
-import {readFileSync} from "node:fs";
+import {hashFileSync} from "../runs/hashFileSync.js";
 import {Rng} from "../random/Rng.js";
 import type {ChatTokenizer} from "./ChatTokenizer.js";
 import {packSequences, PackedRow, PackStats} from "./packSequences.js";
@@ -26,7 +25,7 @@ export type TrainingData = {
  */
 export function prepareTrainingData(o: {dataPath: string, seqLen: number, pack: boolean, evalFraction: number, seed: number}, tokenizer: ChatTokenizer): TrainingData {
     const examples = readDataset(o.dataPath);
-    const datasetSha256 = createHash("sha256").update(readFileSync(o.dataPath)).digest("hex");
+    const datasetSha256 = hashFileSync(o.dataPath);
     let boundaryMerges = 0;
     const encoded = examples.map((e) => {
         const enc = tokenizer.encode(e.messages);

@@ -1,4 +1,5 @@
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
+import {readLinesSync} from "../runs/readLinesSync.js";
 import {DittoError} from "../errors/DittoError.js";
 import {TrainingExample, trainingExampleSchema} from "../dataset/trainingExampleSchema.js";
 
@@ -17,10 +18,10 @@ export type DatasetExample = TrainingExample & {
 export function readDataset(path: string): DatasetExample[] {
     if (!existsSync(path))
         throw new DittoError(`${path}: dataset file not found`, {hint: "pass --data with the dataset.jsonl written by `ditto generate` (runs/<name>/dataset.jsonl)", code: "TRAIN_DATA_MISSING"});
-    const lines = readFileSync(path, "utf8").split("\n");
     const out: DatasetExample[] = [];
-    lines.forEach((text, i) => {
-        if (text.trim() === "") return;
+    for (const {text, number} of readLinesSync(path)) {
+        const i = number - 1;
+        if (text.trim() === "") continue;
         const where = `${path}:${i + 1}`;
         let json: unknown;
         try {
@@ -40,7 +41,7 @@ export function readDataset(path: string): DatasetExample[] {
                 {hint: "remove the line or add the assistant's reply", code: "TRAIN_DATA_NO_REPLY"});
         const metaId = parsed.data.meta?.id;
         out.push({...parsed.data, line: i + 1, id: typeof metaId === "string" ? metaId : `line-${i + 1}`});
-    });
+    }
     if (out.length === 0)
         throw new DittoError(`${path}: the dataset is empty`, {hint: "run the generation stages first, or check that --data points at dataset.jsonl", code: "TRAIN_DATA_EMPTY"});
     return out;

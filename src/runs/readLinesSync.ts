@@ -1,0 +1,42 @@
+import {closeSync, openSync, readSync} from "node:fs";
+
+export type FileLine = {
+    /** the line without its "\n" */
+    text: string,
+    /** 1-based */
+    number: number,
+    /** byte offset where the line starts */
+    start: number,
+    /** false for a last line without "\n" (e.g. half-written by a crash) */
+    terminated: boolean
+};
+
+/**
+ * The lines of a file, read in chunks: memory stays flat in the file's size (one chunk and the
+ * longest line), and files past V8's largest string (~512 MB) read as well as small ones.
+ */
+export function* readLinesSync(path: string, chunkBytes = 1 << 20): Generator<FileLine> {
+    const fd = openSync(path, "r");
+    try {
+        const chunk = Buffer.alloc(chunkBytes);
+        let carry = Buffer.alloc(0);
+        let carryStart = 0, position = 0, number = 0;
+        for (;;) {
+            const n = readSync(fd, chunk, 0, chunkBytes, position);
+            if (n === 0) break;
+            position += n;
+            let data = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+            let from = 0;
+            for (let nl = data.indexOf(10, from); nl >= 0; nl = data.indexOf(10, from)) {
+                yield {text: data.toString("utf8", from, nl), number: ++number, start: carryStart + from, terminated: true};
+                from = nl + 1;
+            }
+            carryStart += from;
+            carry = Buffer.from(data.subarray(from));  // a copy: `chunk` is reused by the next read
+            data = carry;
+        }
+        if (carry.length) yield {text: carry.toString("utf8"), number: ++number, start: carryStart, terminated: false};
+    } finally {
+        closeSync(fd);
+    }
+}
