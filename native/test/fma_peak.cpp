@@ -1,10 +1,13 @@
 // The machine's FMA peak, to compare the products' GFLOP/s with: independent FMA chains in
 // registers (no memory traffic), per thread and on all given threads, for AVX2 and AVX-512.
+// Wall-clock figures and, robust to other processes sharing the cores, GFLOP per CPU-second of
+// each thread (CLOCK_THREAD_CPUTIME_ID).
 // Build: g++ -std=c++17 -O2 -pthread -o fma-peak native/test/fma_peak.cpp
 #include <immintrin.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -14,6 +17,7 @@
     for (int i = 0; i < 12; i++) a[i] = SET1(0.5f + i * 1e-3f);            \
     V m = SET1(0.999f);                                                    \
     for (long it = 0; it < iters; it++)                                    \
+        _Pragma("GCC unroll 12")                                           \
         for (int i = 0; i < 12; i++) a[i] = FMA(a[i], m, m);               \
     float out = 0;                                                         \
     for (int i = 0; i < 12; i++) out += ((float*)&a[i])[0];                \
@@ -32,13 +36,23 @@ int main(int argc, char** argv) {
     for (const Kind& k : kinds) {
         if (!k.ok) { std::printf("%s: not supported by this CPU\n", k.name); continue; }
         for (int t : {1, threads}) {
-            volatile double sink = 0;
+            std::vector<double> sink(t), cpu(t);
             auto t0 = std::chrono::steady_clock::now();
             std::vector<std::thread> pool;
-            for (int i = 0; i < t; i++) pool.emplace_back([&] { sink = sink + k.fn(iters); });
+            for (int i = 0; i < t; i++)
+                pool.emplace_back([&, i] {
+                    timespec a, b;
+                    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+                    sink[i] = k.fn(iters);
+                    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+                    cpu[i] = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) * 1e-9;
+                });
             for (auto& th : pool) th.join();
             double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::printf("%s FMA peak, %d thread(s): %.1f GFLOP/s\n", k.name, t, 2.0 * 12 * k.lanes * iters * t / s / 1e9);
+            double flop = 2.0 * 12 * k.lanes * iters, perCpuSecond = 0;
+            for (int i = 0; i < t; i++) perCpuSecond += flop / cpu[i] / 1e9;
+            std::printf("%s FMA peak, %d thread(s): %.1f GFLOP/s wall, %.1f GFLOP per CPU-second per thread (sum %.1f)%s\n", k.name, t,
+                        flop * t / s / 1e9, perCpuSecond / t, perCpuSecond, sink[0] == 12345 ? " " : "");
         }
     }
 }
