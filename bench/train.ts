@@ -177,6 +177,10 @@ async function main(): Promise<void> {
     if (memoryModel !== "none") resolveModelRef(memoryModel);
     const kernels = args.kernels ? args.kernels.split(",") : [""];
     const load0 = loadavg()[0]!;
+    // peak memory does not depend on the round: one run on the F32 base, the last kernel, first
+    // (so an interrupted run still has it)
+    const memory = memoryModel === "none" ? undefined : measureEngine(kernels.at(-1)!, memoryModel);
+    if (memory) console.log(`memory run (${memoryModel}, ${memory.kernel}): peak RSS ${memory.peak_rss_mb.toFixed(0)} MB, ${memory.tokens_per_s.toFixed(1)} tokens/s`);
     // --rounds N: each kernel's engine run and the reference alternate N times
     const rounds = new Map<string, Round[]>(kernels.map((k) => [k, []]));
     for (let r = 0; r < Math.max(1, Number(args.rounds)); r++) {
@@ -186,12 +190,9 @@ async function main(): Promise<void> {
             const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
             rounds.get(kernels[i]!)!.push({engine, reference, note, ratio});
         });
-        if (Number(args.rounds) > 1)
-            console.log(`round ${r + 1}: ${engines.map((e) => `engine ${e.kernel} ${e.tokens_per_s.toFixed(1)}`).join(", ")} tokens/s, ` +
-                `reference ${reference ? reference.tokens_per_s.toFixed(1) : "-"}`);
+        const side = (x: SideResult) => `${x.tokens_per_s.toFixed(1)} tokens/s, ${x.cpu_seconds_per_step?.toFixed(1) ?? "-"} CPU s/step, ${x.peak_rss_mb.toFixed(0)} MB`;
+        console.log(`round ${r + 1}: ${engines.map((e) => `engine ${e.kernel} ${side(e)}`).join("; ")}; reference ${reference ? side(reference) : "-"}`);
     }
-    // peak memory does not depend on the round: one run on the F32 base, the widest kernel
-    const memory = memoryModel === "none" ? undefined : measureEngine(kernels.at(-1)!, memoryModel);
     const load1 = loadavg()[0]!;
     console.log(`bench:train  model ${args.model}  seq ${seq}  LoRA r${rank} on ${loraTargets.join(",")}  threads ${threads}  ` +
         `steps ${steps} (+1 warm-up)  load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}`);

@@ -52,7 +52,8 @@ static double checkProducts(ThreadPool* pool, const char* label, std::string& te
     double worst = 0;
     char line[200];
 
-    const int shapes[][3] = {{37, 53, 300}, {512, 16, 200}, {16, 300, 512}, {300, 16, 512}, {100, 300, 600}, {130, 700, 300}, {7, 3, 5}};
+    // {512, 24, 100}: a thin product wider than one 16-column sliver (the 12x32 tile's C^T path)
+    const int shapes[][3] = {{37, 53, 300}, {512, 16, 200}, {512, 24, 100}, {16, 300, 512}, {300, 16, 512}, {100, 300, 600}, {130, 700, 300}, {7, 3, 5}};
     double worstPlain = 0;
     for (auto& s : shapes)
         for (int ta = 0; ta < 2; ta++)
