@@ -5,14 +5,18 @@
 //
 // Generation throughput of bare node-llama-cpp (default batching, written as a user would: one
 // context with N sequences, one LlamaChatSession per sequence) against ditto's GenerationPool
-// (same library, batches ordered by sequence id), on the same model, in the same run, with the same
-// prompt and exactly the same number of generated tokens per sequence (end-of-generation tokens are
-// banned on both sides, so a random-weight model cannot stop early). Prints a table and the ratio.
+// (same library, batches ordered by sequence id), on the same model, in the same run. Both sides
+// do the same work: the same messages (one user turn, no system prompt: the bare sessions' default
+// system prompt is removed), the same chat template (resolved once, as the pool does), the same
+// context batch size (the pool's), and exactly the same number of generated tokens per sequence
+// (end-of-generation tokens are banned on both sides, so a random-weight model cannot stop early).
+// Prompt and generated tokens are reported separately; the bare side's evaluated input tokens are
+// counted from its sequences' token meters. Prints a table and the ratio.
 import {writeFileSync} from "node:fs";
 import {loadavg} from "node:os";
 import {performance} from "node:perf_hooks";
 import {parseArgs} from "node:util";
-import {LlamaChatSession, TokenBias, type Llama, type LlamaModel, type Token} from "node-llama-cpp";
+import {LlamaChatSession, resolveChatWrapper, TokenBias, type ChatHistoryItem, type Llama, type LlamaModel, type Token} from "node-llama-cpp";
 import {readGgufHeader} from "../src/gguf/readGgufHeader.js";
 import {resolveModelRef} from "../src/models/resolveModelRef.js";
 import {GenerationPool} from "../src/runtime/GenerationPool.js";
@@ -38,14 +42,19 @@ const prompt = "Describe, in character, the harbour town where you grew up and t
 // per sequence: the templated prompt (~40 tokens) plus the answer, with room to spare
 const contextSize = 256;
 
-type Row = {sequences: number, bare_tokens_per_s: number, runtime_tokens_per_s: number, ratio: number};
+type Row = {sequences: number, prompt_tokens: number, generated_tokens: number, bare_input_tokens: number, batch_size: number,
+    bare_tokens_per_s: number, runtime_tokens_per_s: number, ratio: number};
 
 const started = Date.now();
 const modelPath = resolveModelRef(args.model!); // makes the fixture on first use (about a minute for bench-0.5b)
 const llama = await openLlama(args.gpu as GpuChoice);
 const model = await loadModel(llama, modelPath);
 const endOfGeneration = eogTokens(model, modelPath);
-console.log(`model ${modelPath}\nbackend ${llama.gpu === false ? "cpu" : llama.gpu}, ${threads} threads (${physicalCores()} physical cores), ` +
+const chatWrapper = resolveChatWrapper(model);
+// what both sides send: one user turn and the model turn to fill
+const history: ChatHistoryItem[] = [{type: "user", text: prompt}, {type: "model", response: []}];
+const promptTokens = chatWrapper.generateContextState({chatHistory: history}).contextText.tokenize(model.tokenizer).length;
+console.log(`model ${modelPath}\nprompt ${promptTokens} tokens per sequence (chat template ${chatWrapper.wrapperName}, no system prompt)\nbackend ${llama.gpu === false ? "cpu" : llama.gpu}, ${threads} threads (${physicalCores()} physical cores), ` +
     `${tokensPerSequence} tokens per sequence, ${endOfGeneration.length} end-of-generation tokens banned, load average ${loadavg()[0]!.toFixed(1)}`);
 
 // page the weights in and settle the CPU before the first measurement
@@ -53,24 +62,30 @@ await runtimeRun(llama, model, 1, 8);
 
 const rows: Row[] = [];
 for (const n of sequenceCounts) {
-    let bare = 0, runtime = 0;
+    let bare = 0, runtime = 0, bareInput = 0, batchSize = 0;
     for (let r = 0; r < repeat; r++) {
         // best of `repeat`: other processes on a shared machine only ever slow a run down
-        const b = await bareRun(model, n, tokensPerSequence);
         const rt = await runtimeRun(llama, model, n, tokensPerSequence);
-        if (repeat > 1) console.log(`  ${n} sequences, run ${r + 1} of ${repeat}: bare ${b.toFixed(1)}, runtime ${rt.toFixed(1)} tokens/s`);
-        bare = Math.max(bare, b);
-        runtime = Math.max(runtime, rt);
+        const b = await bareRun(model, n, tokensPerSequence, rt.batchSize);
+        if (repeat > 1) console.log(`  ${n} sequences, run ${r + 1} of ${repeat}: bare ${b.tokensPerS.toFixed(1)}, runtime ${rt.tokensPerS.toFixed(1)} tokens/s`);
+        bare = Math.max(bare, b.tokensPerS);
+        runtime = Math.max(runtime, rt.tokensPerS);
+        bareInput = b.inputTokens;
+        batchSize = rt.batchSize;
     }
-    rows.push({sequences: n, bare_tokens_per_s: round(bare), runtime_tokens_per_s: round(runtime), ratio: round(runtime / bare, 2)});
+    rows.push({sequences: n, prompt_tokens: n * promptTokens, generated_tokens: n * tokensPerSequence, bare_input_tokens: bareInput, batch_size: batchSize,
+        bare_tokens_per_s: round(bare), runtime_tokens_per_s: round(runtime), ratio: round(runtime / bare, 2)});
     console.log(`  ${n} sequences: bare ${bare.toFixed(1)}, runtime ${runtime.toFixed(1)} tokens/s${repeat > 1 ? " (best of each)" : ""}`);
 }
 
 const target = (n: number) => (n === 1 ? 0.95 : n >= 16 ? 1.8 : null);
-console.log(`\n sequences  bare tokens/s  runtime tokens/s  ratio  target`);
+console.log(`\n(tokens/s: generated tokens per second; prompt tokens are evaluated in the same time on both sides)`);
+console.log(` sequences  batch  prompt tokens  bare input evaluated  generated tokens  bare tokens/s  runtime tokens/s  ratio  target`);
 for (const row of rows) {
     const t = target(row.sequences);
-    console.log(`${String(row.sequences).padStart(10)}  ${row.bare_tokens_per_s.toFixed(1).padStart(13)}  ${row.runtime_tokens_per_s.toFixed(1).padStart(16)}` +
+    console.log(`${String(row.sequences).padStart(10)}  ${String(row.batch_size).padStart(5)}  ${String(row.prompt_tokens).padStart(13)}  ` +
+        `${String(row.bare_input_tokens).padStart(20)}  ${String(row.generated_tokens).padStart(16)}  ` +
+        `${row.bare_tokens_per_s.toFixed(1).padStart(13)}  ${row.runtime_tokens_per_s.toFixed(1).padStart(16)}` +
         `  ${row.ratio.toFixed(2).padStart(5)}  ${t === null ? "" : `>= ${t} ${row.ratio >= t ? "met" : "MISSED"}`}`);
 }
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()[0]!.toFixed(1)}: on a shared machine the numbers are noisy, compare the ratio)`);
@@ -80,13 +95,19 @@ if (args.json) {
 }
 await model.dispose();
 
-/** Bare node-llama-cpp: N sequences of one context, default batching, one chat session each. */
-async function bareRun(model: LlamaModel, n: number, tokens: number): Promise<number> {
-    const context = await model.createContext({sequences: n, contextSize, threads});
+/** Bare node-llama-cpp: N sequences of one context, default batching, one chat session each;
+ * the pool's batch size and chat template, and no system prompt, so both sides evaluate the same tokens. */
+async function bareRun(model: LlamaModel, n: number, tokens: number, batchSize: number): Promise<{tokensPerS: number, inputTokens: number}> {
+    const context = await model.createContext({sequences: n, contextSize, threads, batchSize});
     try {
         const bias = new TokenBias(model.tokenizer);
         bias.set(endOfGeneration, "never");
-        const sessions = Array.from({length: n}, () => new LlamaChatSession({contextSequence: context.getSequence()}));
+        const sequences = Array.from({length: n}, () => context.getSequence());
+        const sessions = sequences.map((contextSequence) => {
+            const session = new LlamaChatSession({contextSequence, chatWrapper});
+            session.setChatHistory([]);  // drop the default system prompt: the pool sends none
+            return session;
+        });
         let generated = 0;
         const t0 = performance.now();
         await Promise.all(sessions.map((s) => s.prompt(prompt, {
@@ -94,14 +115,14 @@ async function bareRun(model: LlamaModel, n: number, tokens: number): Promise<nu
         })));
         const seconds = (performance.now() - t0) / 1000;
         check("bare", generated, n * tokens);
-        return generated / seconds;
+        return {tokensPerS: generated / seconds, inputTokens: sequences.reduce((sum, q) => sum + q.tokenMeter.usedInputTokens, 0)};
     } finally {
         await context.dispose();
     }
 }
 
 /** The runtime: GenerationPool with the same requests. */
-async function runtimeRun(llama: Llama, model: LlamaModel, n: number, tokens: number): Promise<number> {
+async function runtimeRun(llama: Llama, model: LlamaModel, n: number, tokens: number): Promise<{tokensPerS: number, batchSize: number}> {
     const pool = await GenerationPool.create(llama, model, {parallel: n, contextSize, threads});
     try {
         const t0 = performance.now();
@@ -111,7 +132,7 @@ async function runtimeRun(llama: Llama, model: LlamaModel, n: number, tokens: nu
         })));
         const seconds = (performance.now() - t0) / 1000;
         if (tokens === tokensPerSequence) check("runtime", pool.generatedTokens, n * tokens);
-        return pool.generatedTokens / seconds;
+        return {tokensPerS: pool.generatedTokens / seconds, batchSize: pool.context.batchSize};
     } finally {
         await pool.dispose();
     }

@@ -1,16 +1,20 @@
-// npm run bench:train [-- --json FILE] [--steps 3] [--rounds 1] [--seq 512] [--rank 16] [--threads N] [--model fixture:qwen2-bench-0.5b-q8_0] [--skip-reference]
+// npm run bench:train [-- --json FILE] [--steps 3] [--rounds 1] [--seq 512] [--rank 16] [--threads N] [--model fixture:qwen2-bench-0.5b-q8_0]
+//                      [--kernels avx2,avx512f] [--memory-model fixture:qwen2-bench-0.5b-f32 | none] [--skip-reference]
 //
 // LoRA training speed and memory of the native engine against a PyTorch reference of the same
 // model and step (bench/reference/torch_lora.py), measured in the same run: Qwen2.5-0.5B shapes,
 // one sequence of --seq tokens with a target at every position, LoRA rank --rank on all seven
 // projections, AdamW. Each side runs in its own process so its peak RSS is its own. Prints a
-// table and the ratio. Each step is timed on its own and the median step is the figure on both
+// table and the ratio. Memory is compared with both sides holding the same fp32 weights (the
+// engine on --memory-model, an F32 fixture, once after the rounds), the --model (Q8_0) figure
+// beside it. --kernels runs the engine once per named kernel in every round (DITTO_GEMM_KERNEL),
+// interleaved with the reference, so a loaded machine slows all sides alike. Each step is timed on its own and the median step is the figure on both
 // sides (a shared machine has slow outliers; all step times are printed). GFLOP/s counts 4 x
 // matrix parameters per token (forward + input gradient; the engine's recompute and the
 // reference's extra work are not counted).
 import {spawnSync} from "node:child_process";
 import {writeFileSync} from "node:fs";
-import {loadavg} from "node:os";
+import {cpus, loadavg} from "node:os";
 import {performance} from "node:perf_hooks";
 import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
@@ -29,7 +33,9 @@ const {values: args} = parseArgs({options: {
     model: {type: "string", default: "fixture:qwen2-bench-0.5b-q8_0"},
     "skip-reference": {type: "boolean", default: false},
     "engine-child": {type: "boolean", default: false},
-    rounds: {type: "string", default: "1"}
+    rounds: {type: "string", default: "1"},
+    kernels: {type: "string", default: ""},
+    "memory-model": {type: "string", default: "fixture:qwen2-bench-0.5b-f32"}
 }});
 const steps = Math.max(1, Number(args.steps));
 const seq = Number(args.seq);
@@ -87,11 +93,13 @@ function lastJsonLine(stdout: string): unknown {
 
 type EngineResult = SideResult & {matrix_params: number, kernel: string};
 
-function measureEngine(): EngineResult {
+/** One engine run in a child process; kernel "" leaves the choice to the engine. */
+function measureEngine(kernel: string, model = args.model!): EngineResult {
     const self = fileURLToPath(import.meta.url);
     const childArgs = ["--import", "tsx", self, "--engine-child", "--steps", String(steps), "--seq", String(seq), "--rank", String(rank),
-        "--threads", String(threads), "--model", args.model!];
-    const engineRun = spawnSync(process.execPath, childArgs, {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24});
+        "--threads", String(threads), "--model", model];
+    const env = kernel ? {...process.env, DITTO_GEMM_KERNEL: kernel} : process.env;
+    const engineRun = spawnSync(process.execPath, childArgs, {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env});
     const engine = lastJsonLine(engineRun.stdout) as EngineResult | undefined;
     if (!engine) throw new Error(`engine run failed (exit ${engineRun.status})`);
     return engine;
@@ -111,65 +119,89 @@ function measureReference(): {reference?: SideResult, note: string} {
     return reference ? {reference, note: ""} : {note: `PyTorch reference failed (exit ${run.status})`};
 }
 
-async function main(): Promise<void> {
-    resolveModelRef(args.model!);  // make the fixture here, outside the measured child
-    const load0 = loadavg()[0]!;
-    // --rounds N: engine and reference alternate N times; the round with the median ratio is shown
-    const rounds: {engine: EngineResult, reference?: SideResult, note: string, ratio: number}[] = [];
-    for (let r = 0; r < Math.max(1, Number(args.rounds)); r++) {
-        const engine = measureEngine();
-        const {reference, note} = measureReference();
-        const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
-        rounds.push({engine, reference, note, ratio});
-        if (Number(args.rounds) > 1)
-            console.log(`round ${r + 1}: engine ${engine.tokens_per_s.toFixed(1)} tokens/s, reference ${reference ? reference.tokens_per_s.toFixed(1) : "-"}` +
-                `${reference ? `, ratio ${ratio.toFixed(2)}x` : ""}`);
-    }
-    // the median round (the lower of the two middle ones for an even count)
-    const shown = [...rounds].sort((a, b) => (a.ratio || 0) - (b.ratio || 0))[Math.floor((rounds.length - 1) / 2)]!;
-    const {engine, reference} = shown;
-    const referenceNote = shown.note;
-    const load1 = loadavg()[0]!;
+type Round = {engine: EngineResult, reference?: SideResult, note: string, ratio: number};
 
+/** The round with the median ratio (the lower middle one for an even count). */
+function medianRound(rounds: Round[]): Round {
+    return [...rounds].sort((a, b) => (a.ratio || 0) - (b.ratio || 0))[Math.floor((rounds.length - 1) / 2)]!;
+}
+
+function printSide(rounds: Round[], memory: EngineResult | undefined, memoryModel: string): Record<string, unknown> {
+    const shown = medianRound(rounds);
+    const {engine, reference} = shown;
     const gflops = 4 * engine.matrix_params * engine.tokens_per_s / 1e9;
     const rows: [string, string, string][] = [
-        ["", "engine (native)", "PyTorch reference"],
+        ["", `engine (${engine.kernel})`, "PyTorch reference"],
         ["tokens/s", engine.tokens_per_s.toFixed(1), reference ? reference.tokens_per_s.toFixed(1) : "-"],
         ["step seconds (median)", engine.step_seconds.toFixed(2), reference ? reference.step_seconds.toFixed(2) : "-"],
         ["each step", spread(engine.step_seconds_all), spread(reference?.step_seconds_all)],
         ["CPU seconds/step", engine.cpu_seconds_per_step!.toFixed(1), reference?.cpu_seconds_per_step?.toFixed(1) ?? "-"],
         ["GFLOP/s (4 x matrix params/token)", gflops.toFixed(1), reference ? (4 * engine.matrix_params * reference.tokens_per_s / 1e9).toFixed(1) : "-"],
-        ["peak RSS MB", engine.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]
+        [`peak RSS MB (${args.model})`, engine.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]
     ];
-    if (rounds.length > 1) console.log(`the round with the median ratio of ${rounds.length} (ratios ${rounds.map((r) => r.ratio.toFixed(2)).join(", ")}):`);
-    console.log(`bench:train  model ${args.model}  seq ${seq}  LoRA r${rank} on ${loraTargets.join(",")}  threads ${threads}  ` +
-        `steps ${steps} (+1 warm-up)  kernel ${engine.kernel}  load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}`);
-    for (const [a, b, c] of rows) console.log(`${a.padEnd(36)}${b.padStart(30)} ${c.padStart(30)}`);
-    const ratio = shown.ratio;
+    if (memory) rows.push([`peak RSS MB (${memoryModel})`, memory.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]);
+    if (rounds.length > 1) console.log(`kernel ${engine.kernel}: the round with the median ratio of ${rounds.length} (ratios ${rounds.map((r) => r.ratio.toFixed(2)).join(", ")}):`);
+    for (const [a, b, c] of rows) console.log(`${a.padEnd(50)}${b.padStart(24)} ${c.padStart(24)}`);
     if (reference) {
-        console.log(`ratio engine/reference: tokens/s ${ratio.toFixed(2)}x (target >= 2x), peak RSS ${(engine.peak_rss_mb / reference.peak_rss_mb).toFixed(2)}x (target <= 0.6x)`);
+        console.log(`ratio engine/reference (${engine.kernel}): tokens/s ${shown.ratio.toFixed(2)}x (target >= 3x with avx512f, >= 2x with avx2)`);
+        // the same weights on both sides: the engine's F32 run against the fp32 reference
+        if (memory) console.log(`peak RSS, same fp32 weights: ${(memory.peak_rss_mb / reference.peak_rss_mb).toFixed(2)}x (target <= 0.6x); ` +
+            `${args.model}: ${(engine.peak_rss_mb / reference.peak_rss_mb).toFixed(2)}x`);
         // on a shared machine wall time depends on the neighbours; CPU time per step much less so
         if (reference.cpu_seconds_per_step)
             console.log(`CPU seconds per step, reference/engine: ${(reference.cpu_seconds_per_step / engine.cpu_seconds_per_step!).toFixed(2)}x`);
     } else {
-        console.log(`reference: ${referenceNote}`);
+        console.log(`reference: ${shown.note}`);
     }
+    return {
+        kernel: engine.kernel,
+        engine_tokens_per_s: engine.tokens_per_s,
+        reference_tokens_per_s: reference?.tokens_per_s ?? null,
+        ratio: reference ? shown.ratio : null,
+        engine_gflops: gflops,
+        engine_peak_rss_mb: engine.peak_rss_mb,
+        engine_peak_rss_mb_f32: memory?.peak_rss_mb ?? null,
+        reference_peak_rss_mb: reference?.peak_rss_mb ?? null,
+        engine_step_seconds: engine.step_seconds_all,
+        reference_step_seconds: reference?.step_seconds_all ?? null,
+        engine_cpu_seconds_per_step: engine.cpu_seconds_per_step,
+        reference_cpu_seconds_per_step: reference?.cpu_seconds_per_step ?? null,
+        rounds: rounds.length > 1 ? rounds.map((r) => ({engine_tokens_per_s: r.engine.tokens_per_s, reference_tokens_per_s: r.reference?.tokens_per_s ?? null,
+            ratio: r.reference ? r.ratio : null})) : undefined
+    };
+}
+
+async function main(): Promise<void> {
+    resolveModelRef(args.model!);  // make the fixture here, outside the measured child
+    const memoryModel = args["memory-model"]!;
+    if (memoryModel !== "none") resolveModelRef(memoryModel);
+    const kernels = args.kernels ? args.kernels.split(",") : [""];
+    const load0 = loadavg()[0]!;
+    // peak memory does not depend on the round: one run on the F32 base, the last kernel, first
+    // (so an interrupted run still has it)
+    const memory = memoryModel === "none" ? undefined : measureEngine(kernels.at(-1)!, memoryModel);
+    if (memory) console.log(`memory run (${memoryModel}, ${memory.kernel}): peak RSS ${memory.peak_rss_mb.toFixed(0)} MB, ${memory.tokens_per_s.toFixed(1)} tokens/s`);
+    // --rounds N: each kernel's engine run and the reference alternate N times
+    const rounds = new Map<string, Round[]>(kernels.map((k) => [k, []]));
+    for (let r = 0; r < Math.max(1, Number(args.rounds)); r++) {
+        const engines = kernels.map((k) => measureEngine(k));
+        const {reference, note} = measureReference();
+        engines.forEach((engine, i) => {
+            const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
+            rounds.get(kernels[i]!)!.push({engine, reference, note, ratio});
+        });
+        const side = (x: SideResult) => `${x.tokens_per_s.toFixed(1)} tokens/s, ${x.cpu_seconds_per_step?.toFixed(1) ?? "-"} CPU s/step, ${x.peak_rss_mb.toFixed(0)} MB`;
+        console.log(`round ${r + 1}: ${engines.map((e) => `engine ${e.kernel} ${side(e)}`).join("; ")}; reference ${reference ? side(reference) : "-"}`);
+    }
+    const load1 = loadavg()[0]!;
+    console.log(`bench:train  model ${args.model}  seq ${seq}  LoRA r${rank} on ${loraTargets.join(",")}  threads ${threads}  ` +
+        `steps ${steps} (+1 warm-up)  load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}`);
+    console.log(`CPU ${cpus()[0]?.model.trim() ?? "unknown"} (${cpus().length} logical)  kernels ${[...rounds.values()].map((r) => r[0]!.engine.kernel).join(", ")}`);
+    const sides = [...rounds.values()].map((r) => printSide(r, memory, memoryModel));
     if (args.json) {
         writeFileSync(args.json, JSON.stringify({
-            engine_tokens_per_s: engine.tokens_per_s,
-            reference_tokens_per_s: reference?.tokens_per_s ?? null,
-            ratio: reference ? ratio : null,
-            engine_gflops: gflops,
-            engine_peak_rss_mb: engine.peak_rss_mb,
-            reference_peak_rss_mb: reference?.peak_rss_mb ?? null,
-            engine_step_seconds: engine.step_seconds_all,
-            reference_step_seconds: reference?.step_seconds_all ?? null,
-            engine_cpu_seconds_per_step: engine.cpu_seconds_per_step,
-            reference_cpu_seconds_per_step: reference?.cpu_seconds_per_step ?? null,
-            load_average: [load0, load1],
-            rounds: rounds.length > 1 ? rounds.map((r) => ({engine_tokens_per_s: r.engine.tokens_per_s, reference_tokens_per_s: r.reference?.tokens_per_s ?? null,
-                ratio: r.reference ? r.ratio : null})) : undefined,
-            kernel: engine.kernel
+            ...sides.at(-1), kernels: sides, cpu: cpus()[0]?.model.trim() ?? null, load_average: [load0, load1],
+            memory_model: memoryModel === "none" ? null : memoryModel, memory_model_tokens_per_s: memory?.tokens_per_s ?? null
         }, null, 2) + "\n");
     }
 }

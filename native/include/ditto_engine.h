@@ -99,11 +99,13 @@ double ditto_selftest_gradcheck(char* report, size_t report_size);
  * returns the largest relative difference, report as for the gradient check. */
 double ditto_selftest_dequant(char* report, size_t report_size);
 
-/* Checks the float matrix products (every blocking path, F32/F16/BF16/Q8_0 weights) against
- * double loops on the same values; returns the largest relative difference, report as above. */
+/* Checks the float matrix products (every blocking path, F32/F16/BF16/Q8_0/Q4_K/Q6_K weights) with
+ * every kernel this CPU supports against double loops on the same values; the report names the
+ * kernels skipped. Returns the largest relative difference, report as above. */
 double ditto_selftest_gemm(char* report, size_t report_size);
 
-/* Name of the matrix kernel in use ("avx2-fma", "scalar"). */
+/* Name of the matrix kernel training uses: "avx512f", "avx2" or "portable" (the widest this CPU
+ * has, or the one the environment variable DITTO_GEMM_KERNEL names when the CPU has it). */
 const char* ditto_gemm_kernel(void);
 
 #ifdef __cplusplus

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "Dequantize.h"
+#include "GemmKernels.h"
 #include "GgufFile.h"
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -16,15 +17,6 @@
 #endif
 
 namespace ditto {
-
-// Register tile MR x NR: 6 rows x 16 columns = 12 ymm accumulators, 2 for B, 1 broadcast of A.
-static constexpr int MR = 6, NR = 16;
-// Cache blocks: a KC x NR sliver of B stays in L1, an MC x KC block of A in L2, KC x NC of B in L3.
-#ifndef DITTO_GEMM_BLOCKS
-#define DITTO_GEMM_BLOCKS 256, 144, 3072
-#endif
-static constexpr int KC_MC_NC[3] = {DITTO_GEMM_BLOCKS};
-static constexpr int KC = KC_MC_NC[0], MC = KC_MC_NC[1], NC = KC_MC_NC[2];
 
 // Grow-only float buffer aligned to a cache line.
 struct AlignedBuffer {
@@ -43,112 +35,19 @@ struct AlignedBuffer {
     ~AlignedBuffer() { std::free(ptr); }
 };
 
-// C[MR x NR] += alpha * op(A)-sliver * op(B)-sliver over kc steps.
-// A is packed ([kc][MR], rows consecutive) when lda == 0, else read in place: row r at a + r*lda,
-// consecutive along p; rows >= `rows` repeat the last valid row (their results are discarded).
-// B row p is the NR floats at b + p*ldb (ldb == NR when packed). With overwrite, C = alpha * product
-// (C is neither read nor zeroed first).
-using MicroKernel = void (*)(int kc, const float* a, int lda, int rows, const float* b, int ldb, float* c, int ldc, float alpha, bool overwrite);
+const char* gemmKernelName() { return isaName(processIsa()); }
 
-static void microKernelScalar(int kc, const float* a, int lda, int rows, const float* b, int ldb, float* c, int ldc, float alpha, bool overwrite) {
-    float acc[MR][NR] = {};
-    for (int p = 0; p < kc; p++)
-        for (int r = 0; r < MR; r++) {
-            float x = lda == 0 ? a[p * MR + r] : a[(size_t)std::min(r, rows - 1) * lda + p];
-            for (int j = 0; j < NR; j++) acc[r][j] += x * b[(size_t)p * ldb + j];
-        }
-    for (int r = 0; r < MR; r++)
-        for (int j = 0; j < NR; j++) c[r * ldc + j] = (overwrite ? 0.0f : c[r * ldc + j]) + alpha * acc[r][j];
-}
-
-#ifdef DITTO_X86
-#define DITTO_FMA_ROW(x, lo, hi) lo = _mm256_fmadd_ps(x, b0, lo); hi = _mm256_fmadd_ps(x, b1, hi);
-__attribute__((target("avx2,fma"))) static void microKernelAvx2(int kc, const float* a, int lda, int rows, const float* b, int ldb, float* c,
-                                                                int ldc, float alpha, bool overwrite) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    // The C tile is usually far away in memory (rows ldc apart): start fetching all of it now,
-    // so the loads at the end do not stall (measured: +30% on 512x4864x896).
-    if (!overwrite)
-        for (int r = 0; r < MR; r++) {
-            _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-            _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);
-        }
-    if (lda == 0) {
-#pragma GCC unroll 4
-        for (int p = 0; p < kc; p++) {
-            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-            __m256 x;
-            x = _mm256_broadcast_ss(a + 0); DITTO_FMA_ROW(x, c00, c01)
-            x = _mm256_broadcast_ss(a + 1); DITTO_FMA_ROW(x, c10, c11)
-            x = _mm256_broadcast_ss(a + 2); DITTO_FMA_ROW(x, c20, c21)
-            x = _mm256_broadcast_ss(a + 3); DITTO_FMA_ROW(x, c30, c31)
-            x = _mm256_broadcast_ss(a + 4); DITTO_FMA_ROW(x, c40, c41)
-            x = _mm256_broadcast_ss(a + 5); DITTO_FMA_ROW(x, c50, c51)
-            a += MR;
-            b += ldb;
-        }
-    } else {
-        const float* a0 = a;
-        const float* a1 = a + (size_t)std::min(1, rows - 1) * lda;
-        const float* a2 = a + (size_t)std::min(2, rows - 1) * lda;
-        const float* a3 = a + (size_t)std::min(3, rows - 1) * lda;
-        const float* a4 = a + (size_t)std::min(4, rows - 1) * lda;
-        const float* a5 = a + (size_t)std::min(5, rows - 1) * lda;
-#pragma GCC unroll 4
-        for (int p = 0; p < kc; p++) {
-            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-            __m256 x;
-            x = _mm256_broadcast_ss(a0 + p); DITTO_FMA_ROW(x, c00, c01)
-            x = _mm256_broadcast_ss(a1 + p); DITTO_FMA_ROW(x, c10, c11)
-            x = _mm256_broadcast_ss(a2 + p); DITTO_FMA_ROW(x, c20, c21)
-            x = _mm256_broadcast_ss(a3 + p); DITTO_FMA_ROW(x, c30, c31)
-            x = _mm256_broadcast_ss(a4 + p); DITTO_FMA_ROW(x, c40, c41)
-            x = _mm256_broadcast_ss(a5 + p); DITTO_FMA_ROW(x, c50, c51)
-            b += ldb;
-        }
-    }
-    __m256 s = _mm256_set1_ps(alpha);
-    if (overwrite) {
-#define DITTO_SET_ROW(r, lo, hi)                                  \
-    _mm256_storeu_ps(c + (r) * ldc, _mm256_mul_ps(s, lo));        \
-    _mm256_storeu_ps(c + (r) * ldc + 8, _mm256_mul_ps(s, hi));
-        DITTO_SET_ROW(0, c00, c01) DITTO_SET_ROW(1, c10, c11) DITTO_SET_ROW(2, c20, c21)
-        DITTO_SET_ROW(3, c30, c31) DITTO_SET_ROW(4, c40, c41) DITTO_SET_ROW(5, c50, c51)
-#undef DITTO_SET_ROW
-        return;
-    }
-#define DITTO_ADD_ROW(r, lo, hi)                                                                          \
-    _mm256_storeu_ps(c + (r) * ldc, _mm256_fmadd_ps(s, lo, _mm256_loadu_ps(c + (r) * ldc)));              \
-    _mm256_storeu_ps(c + (r) * ldc + 8, _mm256_fmadd_ps(s, hi, _mm256_loadu_ps(c + (r) * ldc + 8)));
-    DITTO_ADD_ROW(0, c00, c01) DITTO_ADD_ROW(1, c10, c11) DITTO_ADD_ROW(2, c20, c21)
-    DITTO_ADD_ROW(3, c30, c31) DITTO_ADD_ROW(4, c40, c41) DITTO_ADD_ROW(5, c50, c51)
-#undef DITTO_ADD_ROW
-}
-#undef DITTO_FMA_ROW
-#endif
-
-static MicroKernel pickKernel() {
-#ifdef DITTO_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return microKernelAvx2;
-#endif
-    return microKernelScalar;
-}
-
-static const MicroKernel bestKernel = pickKernel();
-
-// Set by the self-test on its own thread (its products then run serially): the portable paths
-// a CPU without AVX2 would take, so they are checked on every machine.
-static thread_local bool portableOnly = false;
-void gemmPortableOnlyOnThisThread(bool on) { portableOnly = on; }
-
-const char* gemmKernelName() {
-#ifdef DITTO_X86
-    if (bestKernel == microKernelAvx2) return "avx2-fma";
-#endif
-    return "scalar";
+// What all threads of one product share: the ISA chosen on the calling thread (a self-test may
+// force one there), its kernel, tile and cache blocks.
+struct GemmPlan {
+    GemmIsa isa;
+    MicroKernel kernel;
+    GemmBlocking blk;
+    int tr, tc;  // largest tile: the step of the register-block loops
+};
+static GemmPlan makePlan() {
+    GemmIsa isa = activeIsa();
+    return {isa, kernelOf(isa), activeBlocking(isa), tileRows(isa), tileCols(isa)};
 }
 
 // Packs op(A)[i0.., p0..] (mc x kc) into MR-row slivers, [kc][MR] each, zero-padded.
@@ -204,20 +103,20 @@ template <typename PackB> struct BOperand {
 // stride is a power of two); for thin products (LoRA ranks) it would cost as much as the product.
 static constexpr int PACK_A_MIN_COLS = 4 * NR;
 
-// One thread's share: C[M x N] += alpha op(A) op(B), blocked: a KC x NR sliver of B stays in L1,
-// an MC x KC block of A in L2, a KC x NC panel of B in L3.
+// One thread's share: C[M x N] += alpha op(A) op(B), blocked: a KC x tile-width sliver of B stays
+// in L1, an MC x KC block of A in L2, a KC x NC panel of B in L2/L3.
 template <typename PackB>
-static void gemmSerial(bool transA, int M, int N, int K, float alpha, const float* A, int lda, const BOperand<PackB>& B, float* C, int ldc,
-                       bool overwrite, const float* prepackedA = nullptr) {
+static void gemmSerial(const GemmPlan& plan, bool transA, int M, int N, int K, float alpha, const float* A, int lda, const BOperand<PackB>& B,
+                       float* C, int ldc, bool overwrite, const float* prepackedA = nullptr) {
     // 64-byte aligned so every B row of a sliver (16 floats) is one cache line and loads never split
-    thread_local AlignedBuffer packedA, packedB;
+    thread_local AlignedBuffer packedA, packedB, edgeB;
+    const int KC = plan.blk.kc, MC = plan.blk.mc, NC = plan.blk.nc, TR = plan.tr, TC = plan.tc;
     bool packedAOn = transA || N > PACK_A_MIN_COLS || prepackedA;
     int Mpad = (M + MR - 1) / MR * MR;
     if (packedAOn && !prepackedA) packedA.resize((size_t)MC * KC);
-    if (!B.direct) packedB.resize((size_t)KC * (NC + NR));
-    alignas(64) float edge[MR * NR];
-    alignas(64) float edgeB[KC * NR];
-    const MicroKernel kernel = portableOnly ? microKernelScalar : bestKernel;
+    if (!B.direct) packedB.resize((size_t)KC * (NC + 2 * NR));
+    else edgeB.resize((size_t)KC * TC);
+    alignas(64) float edge[MAX_TILE_ROWS * MAX_TILE_COLS];
     for (int jc = 0; jc < N; jc += NC) {
         int nc = std::min(NC, N - jc);
         for (int pc = 0; pc < K; pc += KC) {
@@ -229,31 +128,37 @@ static void gemmSerial(bool transA, int M, int N, int K, float alpha, const floa
                 // A block (ic, pc): packed here, or by gemmDriver once for all threads (prepackedA)
                 const float* ablock = prepackedA ? prepackedA + (size_t)pc * Mpad + (size_t)ic * kc : packedA.data();
                 if (packedAOn && !prepackedA) packA(transA, A, lda, ic, pc, mc, kc, packedA.data());
-                for (int jr = 0; jr < nc; jr += NR) {
-                    int cols = std::min(NR, nc - jr);
+                for (int jr = 0; jr < nc; jr += TC) {
+                    int cols = std::min(TC, nc - jr);
                     const float* bs;
-                    int bstride = NR;
+                    int bstride = NR, bNext = NR * kc;  // packed: slivers of NR columns one after another
                     if (!B.direct) {
                         bs = packedB.data() + (size_t)jr * kc;
-                    } else if (cols == NR) {
+                    } else if (cols == TC) {
                         bs = B.direct + (size_t)pc * B.ldb + jc + jr;
                         bstride = B.ldb;
+                        bNext = NR;
                     } else {  // a partial sliver: copy it, zero-padded, so the kernel never reads past the matrix
+                        float* e = edgeB.data();
                         for (int p = 0; p < kc; p++)
-                            for (int j = 0; j < NR; j++) edgeB[p * NR + j] = j < cols ? B.direct[(size_t)(pc + p) * B.ldb + jc + jr + j] : 0.0f;
-                        bs = edgeB;
+                            for (int j = 0; j < TC; j++) e[p * TC + j] = j < cols ? B.direct[(size_t)(pc + p) * B.ldb + jc + jr + j] : 0.0f;
+                        bs = e;
+                        bstride = TC;
+                        bNext = NR;
                     }
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int rows = std::min(MR, mc - ir);
+                    for (int ir = 0; ir < mc; ir += TR) {
+                        int rows = std::min(TR, mc - ir);
                         const float* as = packedAOn ? ablock + (size_t)ir * kc : A + (size_t)(ic + ir) * lda + pc;
                         int astride = packedAOn ? 0 : lda;
                         float* c = C + (size_t)(ic + ir) * ldc + jc + jr;
-                        if (rows == MR && cols == NR) {
-                            kernel(kc, as, astride, rows, bs, bstride, c, ldc, alpha, first);
+                        int ktr, ktc;
+                        kernelTile(plan.isa, rows, cols, ktr, ktc);
+                        if (rows == ktr && cols == ktc) {
+                            plan.kernel(kc, as, astride, rows, bs, bstride, bNext, cols, c, ldc, alpha, first);
                         } else {
-                            kernel(kc, as, astride, rows, bs, bstride, edge, NR, alpha, true);
+                            plan.kernel(kc, as, astride, rows, bs, bstride, bNext, cols, edge, ktc, alpha, true);
                             for (int r = 0; r < rows; r++)
-                                for (int j = 0; j < cols; j++) c[r * ldc + j] = (first ? 0.0f : c[r * ldc + j]) + edge[r * NR + j];
+                                for (int j = 0; j < cols; j++) c[r * ldc + j] = (first ? 0.0f : c[r * ldc + j]) + edge[r * ktc + j];
                         }
                     }
                 }
@@ -282,14 +187,16 @@ static void gemmDriver(ThreadPool* pool, bool transA, int M, int N, int K, float
             for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
     }
     if (K <= 0 || alpha == 0.0f) return;
+    const GemmPlan plan = makePlan();
+    const int KC = plan.blk.kc, MC = plan.blk.mc;
     int threads = (pool && !insideParallelRegion()) ? pool->size() : 1;
     double work = (double)M * N * K;
     if (threads <= 1 || work < 2e5) {
-        gemmSerial(transA, M, N, K, alpha, A, lda, makeB(0), C, ldc, overwrite);
+        gemmSerial(plan, transA, M, N, K, alpha, A, lda, makeB(0), C, ldc, overwrite);
         return;
     }
     bool splitN = N >= M;
-    int unit = splitN ? NR : MR;
+    int unit = splitN ? plan.tc : plan.tr;
     int extent = splitN ? N : M;
     int units = (extent + unit - 1) / unit;
     int parts = std::min(threads, units);
@@ -315,10 +222,10 @@ static void gemmDriver(ThreadPool* pool, bool transA, int M, int N, int K, float
         int s0 = u0 * unit, s1 = std::min(extent, u1 * unit);
         if (s1 <= s0) return;
         if (splitN) {
-            gemmSerial(transA, M, s1 - s0, K, alpha, A, lda, makeB(s0), C + s0, ldc, overwrite, prepackedA);
+            gemmSerial(plan, transA, M, s1 - s0, K, alpha, A, lda, makeB(s0), C + s0, ldc, overwrite, prepackedA);
         } else {
             const float* a = transA ? A + s0 : A + (size_t)s0 * lda;
-            gemmSerial(transA, s1 - s0, N, K, alpha, a, lda, makeB(0), C + (size_t)s0 * ldc, ldc, overwrite);
+            gemmSerial(plan, transA, s1 - s0, N, K, alpha, a, lda, makeB(0), C + (size_t)s0 * ldc, ldc, overwrite);
         }
     });
 }
@@ -337,7 +244,7 @@ static auto plainB(bool transB, const float* B, int ldb, int M) {
 
 void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {
-    if (transA && !transB && N <= NR && M > DIRECT_B_MAX_ROWS && K > 0 && alpha != 0.0f) {
+    if (transA && !transB && N <= tileCols(activeIsa()) && M > DIRECT_B_MAX_ROWS && K > 0 && alpha != 0.0f) {
         // A thin product with a transposed A (a LoRA B gradient: dB += dy^T h): packing the big
         // transposed A would cost as much as the product, so compute C^T = B^T A, where B^T is
         // the small packed operand and A is read in place, then add it transposed.
@@ -351,96 +258,6 @@ void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float
         return;
     }
     gemmDriver(pool, transA, M, N, K, alpha, A, lda, plainB(transB, B, ldb, M), beta, C, ldc);
-}
-
-#ifdef DITTO_X86
-__attribute__((target("avx2,f16c"))) static void decodeF16Fast(const uint16_t* src, int n, float* out) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
-    for (; i < n; i++) out[i] = _cvtsh_ss(src[i]);
-}
-__attribute__((target("avx2"))) static void decodeBf16Fast(const uint16_t* src, int n, float* out) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
-        _mm256_storeu_ps(out + i, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)));
-    }
-    for (; i < n; i++) {
-        uint32_t bits = (uint32_t)src[i] << 16;
-        std::memcpy(out + i, &bits, 4);
-    }
-}
-// Whole Q8_0 blocks: nBlocks x (f16 scale, 32 int8) -> 32 floats each.
-__attribute__((target("avx2,f16c"))) static void decodeQ8BlocksFast(const uint8_t* b, int nBlocks, float* out) {
-    for (int k = 0; k < nBlocks; k++, b += 34, out += 32) {
-        __m256 d = _mm256_set1_ps(_cvtsh_ss((uint16_t)(b[0] | b[1] << 8)));
-        for (int g = 0; g < 4; g++) {
-            __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 2 + 8 * g));
-            _mm256_storeu_ps(out + 8 * g, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8))));
-        }
-    }
-}
-static const bool haveAvx2F16c = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
-}();
-#endif
-
-static void decodeQ8Scalar(const uint8_t* r, int c0, int n, float* out) {
-    int c = c0, end = c0 + n;
-    while (c < end) {
-        int blk = c / 32, in = c % 32, take = std::min(32 - in, end - c);
-        const uint8_t* b = r + (size_t)blk * 34;
-        float d = halfToFloat((uint16_t)(b[0] | b[1] << 8));
-        const int8_t* q = reinterpret_cast<const int8_t*>(b + 2) + in;
-        for (int i = 0; i < take; i++) out[c - c0 + i] = d * q[i];
-        c += take;
-    }
-}
-
-void decodeRow(const WeightMatrix& w, int row, int c0, int n, float* out) {
-    const uint8_t* r = w.data + (size_t)row * w.rowBytes;
-    switch (w.type) {
-        case GGML_F32:
-            std::memcpy(out, r + (size_t)c0 * 4, (size_t)n * 4);
-            return;
-        case GGML_F16: {
-            const uint16_t* h = reinterpret_cast<const uint16_t*>(r) + c0;
-#ifdef DITTO_X86
-            if (haveAvx2F16c && !portableOnly) { decodeF16Fast(h, n, out); return; }
-#endif
-            for (int i = 0; i < n; i++) out[i] = halfToFloat(h[i]);
-            return;
-        }
-        case GGML_BF16: {
-            const uint16_t* h = reinterpret_cast<const uint16_t*>(r) + c0;
-#ifdef DITTO_X86
-            if (haveAvx2F16c && !portableOnly) { decodeBf16Fast(h, n, out); return; }
-#endif
-            for (int i = 0; i < n; i++) {
-                uint32_t bits = (uint32_t)h[i] << 16;
-                std::memcpy(out + i, &bits, 4);
-            }
-            return;
-        }
-        case GGML_Q8_0: {
-#ifdef DITTO_X86
-            if (haveAvx2F16c && !portableOnly) {  // ragged head, whole blocks, ragged tail
-                int head = std::min(n, (32 - c0 % 32) % 32);
-                if (head) decodeQ8Scalar(r, c0, head, out);
-                int blocks = (n - head) / 32;
-                decodeQ8BlocksFast(r + (size_t)(c0 + head) / 32 * 34, blocks, out + head);
-                int done = head + blocks * 32;
-                if (done < n) decodeQ8Scalar(r, c0 + done, n - done, out + done);
-                return;
-            }
-#endif
-            decodeQ8Scalar(r, c0, n, out);
-            return;
-        }
-        default:
-            throw std::runtime_error("internal: weight type " + std::to_string(w.type) + " cannot be decoded in products");
-    }
 }
 
 #ifdef DITTO_X86
@@ -470,7 +287,7 @@ __attribute__((target("avx2"))) static void transposeToSliver(const float* src, 
 #endif
 
 // Packs op(W)[p0.., j0..] into NR-column slivers; see packB. `out` is 64-byte aligned.
-static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int kc, int nc, float* out) {
+static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int kc, int nc, float* out, bool simd) {
     thread_local std::vector<float> rows;
     if (transW) {  // op(W)[p][j] = W[j][p]: decode kc values of each of the sliver's NR rows, then transpose
         int lds = (kc + 7) / 8 * 8;
@@ -488,11 +305,11 @@ static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int k
             }
             for (int j = 0; j < NR; j++) {
                 float* row = rows.data() + (size_t)j * lds;
-                if (j < cols) decodeRow(w, j0 + js + j, p0, kc, row);
+                if (j < cols) decodeRow(w, j0 + js + j, p0, kc, row, simd);
                 else std::fill(row, row + kc, 0.0f);
             }
 #ifdef DITTO_X86
-            if (haveAvx2F16c && !portableOnly && kc % 8 == 0) {
+            if (simd && kc % 8 == 0) {
                 transposeToSliver(rows.data(), lds, kc, dst);
                 continue;
             }
@@ -506,7 +323,7 @@ static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int k
         rows.resize((size_t)PT * nc);
         for (int pt = 0; pt < kc; pt += PT) {
             int np = std::min(PT, kc - pt);
-            for (int p = 0; p < np; p++) decodeRow(w, p0 + pt + p, j0, nc, rows.data() + (size_t)p * nc);
+            for (int p = 0; p < np; p++) decodeRow(w, p0 + pt + p, j0, nc, rows.data() + (size_t)p * nc, simd);
             for (int js = 0; js < nc; js += NR) {
                 int cols = std::min(NR, nc - js);
                 float* dst = out + (size_t)js * kc + (size_t)pt * NR;
@@ -528,8 +345,9 @@ void gemmWeight(ThreadPool* pool, bool transW, int M, int N, int K, float alpha,
         gemm(pool, false, transW, M, N, K, alpha, A, lda, B, (int)(w.rowBytes / 4), beta, C, ldc);
         return;
     }
+    bool simd = activeIsa() != GemmIsa::Portable;
     gemmDriver(pool, false, M, N, K, alpha, A, lda, [&](int j0) {
-        auto pack = [=, &w](int p0, int j, int kc, int nc, float* out) { packWeight(transW, w, p0, j0 + j, kc, nc, out); };
+        auto pack = [=, &w](int p0, int j, int kc, int nc, float* out) { packWeight(transW, w, p0, j0 + j, kc, nc, out, simd); };
         return BOperand<decltype(pack)>{pack};
     }, beta, C, ldc);
 }

@@ -1,8 +1,9 @@
 // Checks the float matrix products against plain double loops on the same values, over shapes
 // chosen to take every path of Gemm.cpp: serial and split across threads, A packed per thread /
 // packed once for all threads / read in place, B packed or read in place, the transposed-A swap
-// of thin products, ragged edges; and weight products on F32, F16, BF16 and Q8_0 encodings with
-// either orientation, including column offsets that start inside a Q8_0 block.
+// of thin products, ragged edges; and weight products on F32, F16, BF16, Q8_0, Q4_K and Q6_K
+// encodings with either orientation, including column ranges that start and end inside a block.
+// Every kernel the CPU supports runs (portable, avx2, avx512f); the report names those skipped.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "../include/ditto_engine.h"
 #include "Dequantize.h"
 #include "Gemm.h"
+#include "GemmKernels.h"
 #include "GgufFile.h"
 
 using namespace ditto;
@@ -50,7 +52,8 @@ static double checkProducts(ThreadPool* pool, const char* label, std::string& te
     double worst = 0;
     char line[200];
 
-    const int shapes[][3] = {{37, 53, 300}, {512, 16, 200}, {16, 300, 512}, {300, 16, 512}, {100, 300, 600}, {130, 700, 300}, {7, 3, 5}};
+    // {512, 24, 100}: a thin product wider than one 16-column sliver (the 12x32 tile's C^T path)
+    const int shapes[][3] = {{37, 53, 300}, {512, 16, 200}, {512, 24, 100}, {16, 300, 512}, {300, 16, 512}, {100, 300, 600}, {130, 700, 300}, {7, 3, 5}};
     double worstPlain = 0;
     for (auto& s : shapes)
         for (int ta = 0; ta < 2; ta++)
@@ -72,14 +75,33 @@ static double checkProducts(ThreadPool* pool, const char* label, std::string& te
 
     // weight products: W [rows x cols] in each encoding; y = x W^T and dx = dy W on a column range
     struct Enc { const char* name; uint32_t type; };
-    const Enc encs[] = {{"F32", GGML_F32}, {"F16", GGML_F16}, {"BF16", GGML_BF16}, {"Q8_0", GGML_Q8_0}};
-    const int rows = 200, cols = 384, T = 70;
+    const Enc encs[] = {{"F32", GGML_F32}, {"F16", GGML_F16}, {"BF16", GGML_BF16}, {"Q8_0", GGML_Q8_0}, {"Q4_K", GGML_Q4_K}, {"Q6_K", GGML_Q6_K}};
+    const int rows = 200, cols = 512, T = 70;
     for (const Enc& e : encs) {
         std::vector<uint8_t> data;
         std::vector<double> wref((size_t)rows * cols);  // the values the encoding holds
-        size_t rowBytes = e.type == GGML_F32 ? cols * 4 : e.type == GGML_Q8_0 ? cols / 32 * 34 : cols * 2;
+        size_t rowBytes = tensorBytes(e.type, cols);
         data.resize(rowBytes * rows);
-        for (int r = 0; r < rows; r++) {
+        if (e.type == GGML_Q4_K || e.type == GGML_Q6_K) {
+            // any bytes are a valid K-quant block; only the f16 super-block scales are set, to
+            // keep values near [-1, 1]. Reference: the whole-tensor decoder of Dequantize.cpp.
+            for (auto& b : data) b = (uint8_t)rng();
+            size_t blockBytes = tensorBytes(e.type, 256);
+            for (size_t at = 0; at < data.size(); at += blockBytes) {
+                uint16_t d = toHalfBits(e.type == GGML_Q4_K ? 0.001f : 0.0003f);
+                size_t dAt = e.type == GGML_Q4_K ? at : at + 208;
+                data[dAt] = (uint8_t)d;
+                data[dAt + 1] = (uint8_t)(d >> 8);
+                if (e.type == GGML_Q4_K) {
+                    data[at + 2] = (uint8_t)d;
+                    data[at + 3] = (uint8_t)(d >> 8);
+                }
+            }
+            std::vector<float> all((size_t)rows * cols);
+            dequantize(e.type, data.data(), (int64_t)rows * cols, all.data(), e.name);
+            wref.assign(all.begin(), all.end());
+        }
+        for (int r = 0; r < rows && e.type != GGML_Q4_K && e.type != GGML_Q6_K; r++) {
             uint8_t* row = data.data() + r * rowBytes;
             for (int c = 0; c < cols; c++) {
                 float v = u(rng);
@@ -145,12 +167,13 @@ static double checkProducts(ThreadPool* pool, const char* label, std::string& te
                 }
             worstEnc = std::fmax(worstEnc, relDiff(dx, dxd));
         }
-        // a row decoded from an offset inside a block, as the column split of a product does
+        // a row range starting and ending inside blocks, as column splits and embeddings decode
         {
-            std::vector<float> out(cols - 16);
-            decodeRow(w, 3, 16, cols - 16, out.data());
+            const int c0 = 16, n = cols - 24;
+            std::vector<float> out(n);
+            decodeRow(w, 3, c0, n, out.data());
             double md = 0;
-            for (int c = 16; c < cols; c++) md = std::fmax(md, std::fabs(out[c - 16] - wref[(size_t)3 * cols + c]));
+            for (int c = c0; c < c0 + n; c++) md = std::fmax(md, std::fabs(out[c - c0] - wref[(size_t)3 * cols + c]));
             worstEnc = std::fmax(worstEnc, md);
         }
         std::snprintf(line, sizeof line, "%s: weight products %-5s (y = x W^T, dx += dy W, offset rows): max_rel_diff %.3e\n", label, e.name, worstEnc);
@@ -163,12 +186,28 @@ static double checkProducts(ThreadPool* pool, const char* label, std::string& te
 extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
     std::string text;
     ThreadPool pool(2);
-    std::string best = std::string(gemmKernelName()) + ", 2 threads";
-    double worst = checkProducts(&pool, best.c_str(), text);
-    // the portable kernel and decoders, which only CPUs without AVX2 would otherwise run
-    gemmPortableOnlyOnThisThread(true);
-    worst = std::fmax(worst, checkProducts(nullptr, "portable, 1 thread", text));
-    gemmPortableOnlyOnThisThread(false);
+    double worst = 0;
+    std::string skipped;
+    for (GemmIsa isa : {GemmIsa::Avx512, GemmIsa::Avx2, GemmIsa::Portable}) {
+        if (!cpuHasIsa(isa)) {
+            skipped += std::string(skipped.empty() ? "" : ", ") + isaName(isa);
+            continue;
+        }
+        const GemmBlocking& b = gemmBlocking(isa);
+        std::string label = std::string(isaName(isa)) + " (kc " + std::to_string(b.kc) + ", mc " + std::to_string(b.mc) + ", nc " +
+                            std::to_string(b.nc) + "), 2 threads";
+        setThreadIsa(isa);  // the products started here, and their workers, use this kernel
+        worst = std::fmax(worst, checkProducts(&pool, label.c_str(), text));
+        // small blocks: several k, m and n blocks per product, A prepacked in several blocks
+        const GemmBlocking small{64, 24, 64};
+        setThreadBlocking(&small);
+        label = std::string(isaName(isa)) + " (kc 64, mc 24, nc 64), 2 threads";
+        worst = std::fmax(worst, checkProducts(&pool, label.c_str(), text));
+        setThreadBlocking(nullptr);
+        clearThreadIsa();
+    }
+    text += std::string("kernels skipped (this CPU lacks them): ") + (skipped.empty() ? "none" : skipped) + "\n";
+    text += std::string("training uses: ") + gemmKernelName() + "\n";
     if (report && reportSize) std::snprintf(report, reportSize, "%s", text.c_str());
     return worst;
 }

@@ -21,7 +21,7 @@ static std::vector<float> loadTensor(const GgufFile& f, const std::string& name,
 }
 
 // A matrix W [ne1 x ne0] (ne0 = input width): a view into the file when products can decode its
-// type, else expanded to F32 here.
+// type (all the engine reads, in whole blocks per row), else expanded to F32 here.
 static WeightMatrix loadMatrix(Model& m, const GgufFile& f, const std::string& name, int64_t ne0, int64_t ne1) {
     const GgufTensor& t = f.requireTensor(name);
     int64_t e0 = t.ne.size() > 0 ? t.ne[0] : 1, e1 = t.ne.size() > 1 ? t.ne[1] : 1;
@@ -32,7 +32,8 @@ static WeightMatrix loadMatrix(Model& m, const GgufFile& f, const std::string& n
     WeightMatrix w;
     w.rows = (int)ne1;
     w.cols = (int)ne0;
-    bool direct = t.type == GGML_F32 || t.type == GGML_F16 || t.type == GGML_BF16 || (t.type == GGML_Q8_0 && ne0 % 32 == 0);
+    bool direct = t.type == GGML_F32 || t.type == GGML_F16 || t.type == GGML_BF16 || (t.type == GGML_Q8_0 && ne0 % 32 == 0) ||
+                  ((t.type == GGML_Q4_K || t.type == GGML_Q6_K) && ne0 % 256 == 0);
     if (direct) {
         w.type = t.type;
         w.data = t.data;

@@ -29,9 +29,9 @@ struct LayerWeights {
 
 class GgufFile;
 
-// Matrices in F32, F16, BF16 or Q8_0 stay in the memory-mapped file and are decoded inside the
-// products; K-quants are expanded to F32 at load (their super-block layout does not decode cheaply
-// per panel). Vectors (norms, biases) are always F32 copies.
+// Matrices in F32, F16, BF16, Q8_0, Q4_K or Q6_K stay in the memory-mapped file and are decoded
+// inside the products (K-quants by 32-value groups, each with its own scale), so the base takes its
+// file size in memory. Vectors (norms, biases) are always F32 copies.
 struct Model {
     HParams hp;
     std::shared_ptr<GgufFile> file;

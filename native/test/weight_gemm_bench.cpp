@@ -1,15 +1,23 @@
 // Speed probe of the weight products the trainer runs, on Q8_0 weights with Qwen2.5-0.5B shapes:
 // forward y = x W^T and input gradient dx = dy W, 512 tokens, both threads. Prints GFLOP/s per
-// shape and the flop-weighted total. Build: see native/test/README or bench/train.ts.
+// shape and the flop-weighted total, by wall time and per CPU-second of the process (which other
+// jobs on a shared machine disturb far less; with 1 thread it is the kernel's rate while it runs).
+// Usage: weight-gemm-bench [threads]; DITTO_GEMM_KERNEL picks the kernel.
 #include "../src/Gemm.h"
 #include "../src/GgufFile.h"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <random>
 #include <vector>
 using namespace ditto;
+static double cpuNow() {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 int main(int argc, char** argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
     ThreadPool pool(threads);
@@ -18,7 +26,7 @@ int main(int argc, char** argv) {
     struct Shape { const char* name; int out, in, count; };
     Shape shapes[] = {{"q/o 896x896", 896, 896, 2}, {"k/v 128x896", 128, 896, 2}, {"gate/up 4864x896", 4864, 896, 2},
                       {"down 896x4864", 896, 4864, 1}, {"head chunk 8192x896", 8192, 896, 1}, {"head chunk 8064x896", 8064, 896, 0}};
-    double totalFlop = 0, totalSec = 0;
+    double totalFlop = 0, totalSec = 0, totalCpu = 0;
     for (auto& s : shapes) {
         size_t rowBytes = (size_t)s.in / 32 * 34;
         std::vector<uint8_t> q(rowBytes * s.out);
@@ -28,18 +36,21 @@ int main(int argc, char** argv) {
         WeightMatrix w{q.data(), GGML_Q8_0, s.out, s.in, rowBytes};
         std::vector<float> x((size_t)T * s.in, 0.01f), y((size_t)T * s.out, 0.02f), dx((size_t)T * s.in);
         for (int dir = 0; dir < 2; dir++) {
-            double best = 1e9;
+            double best = 1e9, bestCpu = 1e9;
             for (int rep = 0; rep < 5; rep++) {
                 auto t0 = std::chrono::steady_clock::now();
+                double c0 = cpuNow();
                 if (dir == 0) gemmWeight(&pool, true, T, s.out, s.in, 1.0f, x.data(), s.in, w, 0.0f, y.data(), s.out);
                 else gemmWeight(&pool, false, T, s.in, s.out, 1.0f, y.data(), s.out, w, 1.0f, dx.data(), s.in);
                 best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+                bestCpu = std::min(bestCpu, cpuNow() - c0);
             }
             double flop = 2.0 * T * s.out * s.in;
             totalFlop += flop * s.count;
             totalSec += best * s.count;
-            printf("%-22s %s %7.1f GFLOP/s\n", s.name, dir ? "dx=dy W " : "y=x W^T ", flop / best / 1e9);
+            totalCpu += bestCpu * s.count;
+            printf("%-22s %s %7.1f GFLOP/s, %7.1f per CPU-second\n", s.name, dir ? "dx=dy W " : "y=x W^T ", flop / best / 1e9, flop / bestCpu / 1e9);
         }
     }
-    printf("%s weighted: %.1f GFLOP/s\n", gemmKernelName(), totalFlop / totalSec / 1e9);
+    printf("%s weighted: %.1f GFLOP/s, %.1f per CPU-second\n", gemmKernelName(), totalFlop / totalSec / 1e9, totalFlop / totalCpu / 1e9);
 }

@@ -44,6 +44,6 @@ export interface NativeAddon {
     selftestDequant(): {worst: number, report: string};
     /** Float matrix products (every blocking path, F32/F16/BF16/Q8_0 weights) against double loops. */
     selftestGemm(): {worst: number, report: string};
-    /** matrix micro-kernel picked for this CPU: "avx2-fma" or "scalar" */
+    /** matrix micro-kernel training uses on this CPU: "avx512f", "avx2" or "portable" (DITTO_GEMM_KERNEL may force a narrower one) */
     gemmKernel(): string;
 }

@@ -1,12 +1,13 @@
 import {existsSync, readdirSync, readFileSync, statfsSync} from "node:fs";
 import {createRequire} from "node:module";
-import {availableParallelism, freemem, totalmem} from "node:os";
+import {availableParallelism, cpus, freemem, totalmem} from "node:os";
 import {dirname, join} from "node:path";
 import {getModuleVersion, type Llama} from "node-llama-cpp";
 import {formatBytes} from "../models/formatBytes.js";
 import {listModels} from "../models/listModels.js";
 import {offlineSetting} from "../models/offlineSetting.js";
 import {packageRoot} from "../models/packageRoot.js";
+import {loadNativeAddon} from "../engine/loadNativeAddon.js";
 import {openLlama, type GpuChoice} from "./openLlama.js";
 import {physicalCores, resolveThreads} from "./physicalCores.js";
 
@@ -76,7 +77,9 @@ export async function collectDoctorReport(options: DoctorOptions = {}): Promise<
         checks.push({name: "disk", status: disk.free < 10e9 ? "warn" : "ok", value: `${formatBytes(disk.free)} free at ${disk.at}`,
             hint: disk.free < 10e9 ? "a 7-8B model at Q8_0 takes ~8.5 GB, a training run a few GB more: free space or set DITTO_MODELS to a larger disk" : undefined});
 
-    checks.push(trainingEngineCheck());
+    const engine = trainingEngineCheck();
+    checks.push(engine);
+    if (engine.status === "ok") checks.push(trainingKernelCheck());
     const offline = offlineSetting(options.offline);
     checks.push({name: "network", status: "ok", value: offline ? `off (${offline})` : "only `ditto models pull` uses it (--offline or DITTO_OFFLINE=1 turn it off)"});
     return checks;
@@ -104,6 +107,14 @@ function freeDisk(dir: string): {free: number, at: string} | null {
     } catch {
         return null;
     }
+}
+
+/** The matrix kernel the training engine picked for this CPU, or the one DITTO_GEMM_KERNEL forced. */
+function trainingKernelCheck(): DoctorCheck {
+    const kernel = loadNativeAddon().gemmKernel();
+    const forced = process.env.DITTO_GEMM_KERNEL ? `, DITTO_GEMM_KERNEL=${process.env.DITTO_GEMM_KERNEL}` : "";
+    return {name: "training kernel", status: kernel === "portable" ? "warn" : "ok", value: `${kernel} (${cpus()[0]?.model.trim() ?? "unknown CPU"}${forced})`,
+        hint: kernel === "portable" ? "no AVX2 in use: training runs several times slower (unset DITTO_GEMM_KERNEL, or train on an x86-64 CPU with AVX2)" : undefined};
 }
 
 /** The native LoRA training engine (build/Release/*.node): present and loadable? */

@@ -6,6 +6,8 @@ import {encodeTensor} from "../../src/gguf/quantize.js";
 import {CHATML_TEMPLATE, loadQwenTokenizer} from "../../src/fixtures/qwenTokenizer.js";
 import {Rng} from "../../src/random/Rng.js";
 import {fixtureDir} from "../helpers/fixtureModel.js";
+import {dequantizeQ4K} from "../../src/adapter/dequantizeQ4K.js";
+import {dequantizeQ6K} from "../../src/adapter/dequantizeQ6K.js";
 import {encodeQ4K, encodeQ6K} from "./kQuants.js";
 
 /** Shape of the K-quant test model: rows of 256 / 512 values, as K-quant blocks need. */
@@ -14,9 +16,10 @@ export const kQuantShape = {nEmbd: 256, nHead: 4, nHeadKv: 2, headDim: 64, nFf: 
 /**
  * A one-layer qwen2 model whose projections are Q4_K and Q6_K (the mix of a Q4_K_M file), with
  * the real Qwen tokenizer; variant "f32" has the same weights before quantization. The tiny
- * fixtures' 64-wide rows are too short for K-quant blocks.
+ * fixtures' 64-wide rows are too short for K-quant blocks. Variant "expanded" holds, as F32, the
+ * values the K-quant blocks decode to: the reference for decoding them inside the products.
  */
-export function kQuantModel(variant: "kquant" | "f32" = "kquant"): string {
+export function kQuantModel(variant: "kquant" | "f32" | "expanded" = "kquant"): string {
     const path = join(fixtureDir, `kquant-qwen2-1layer-v2-${variant}.gguf`);
     if (existsSync(path)) return path;
     mkdirSync(fixtureDir, {recursive: true});
@@ -43,8 +46,15 @@ export function kQuantModel(variant: "kquant" | "f32" = "kquant"): string {
     const tensors: GgufTensorSpec[] = [];
     const add = (name: string, dims: number[], quantType: number, values: Float32Array) => {
         // the f32 variant holds the very values the K-quant variant quantized
-        const type = variant === "f32" && (quantType === GgmlType.Q4_K || quantType === GgmlType.Q6_K) ? GgmlType.F32 : quantType;
-        const data = type === GgmlType.Q4_K ? encodeQ4K(values) : type === GgmlType.Q6_K ? encodeQ6K(values) : encodeTensor(values, type);
+        const kQuant = quantType === GgmlType.Q4_K || quantType === GgmlType.Q6_K;
+        const type = variant !== "kquant" && kQuant ? GgmlType.F32 : quantType;
+        let stored = values;
+        if (variant === "expanded" && kQuant) {
+            stored = new Float32Array(values.length);
+            if (quantType === GgmlType.Q4_K) dequantizeQ4K(encodeQ4K(values), stored);
+            else dequantizeQ6K(encodeQ6K(values), stored);
+        }
+        const data = type === GgmlType.Q4_K ? encodeQ4K(stored) : type === GgmlType.Q6_K ? encodeQ6K(stored) : encodeTensor(stored, type);
         tensors.push({name, dims, type, data: () => data});
     };
     const matrix = (nIn: number, nOut: number) => random(nIn * nOut, Math.sqrt(3 / nIn));

@@ -1,11 +1,65 @@
-// The engine's float matrix products (own AVX2/FMA kernel, several blocking paths, weights
-// decoded from F32/F16/BF16/Q8_0 inside the products) against double loops, natively.
+// The engine's float matrix products (its own AVX-512F, AVX2/FMA and portable kernels, several
+// blocking paths, weights decoded from F32/F16/BF16/Q8_0/Q4_K/Q6_K inside the products) against
+// double loops, natively, on every kernel this CPU supports; and the kernel choice itself.
 import {test} from "node:test";
 import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
+import {readFileSync} from "node:fs";
 import {loadNativeAddon} from "../../src/engine/loadNativeAddon.js";
 
-test("float matrix products agree with double loops on every path", () => {
+/** Kernels this CPU can run, from the flags the kernel reports (x86-64 Linux; elsewhere portable only). */
+function cpuKernels(): string[] {
+    let flags = new Set<string>();
+    try {
+        const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags"));
+        flags = new Set(line?.split(":")[1]?.trim().split(/\s+/) ?? []);
+    } catch { /* not Linux */ }
+    const avx2 = flags.has("avx2") && flags.has("fma") && flags.has("f16c");
+    return ["portable", ...(avx2 ? ["avx2"] : []), ...(avx2 && flags.has("avx512f") ? ["avx512f"] : [])];
+}
+
+/** gemmKernel() in a fresh process with the given environment. */
+function kernelWith(env: Record<string, string>): {kernel: string, stderr: string} {
+    const code = `import {loadNativeAddon} from "./src/engine/loadNativeAddon.ts"; process.stdout.write(loadNativeAddon().gemmKernel());`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {encoding: "utf8", env: {...process.env, ...env}});
+    assert.equal(r.status, 0, r.stderr);
+    return {kernel: r.stdout, stderr: r.stderr};
+}
+
+test("float matrix products agree with double loops on every path, with every kernel this CPU has", () => {
     const {worst, report} = loadNativeAddon().selftestGemm();
     console.log(report + `worst ${worst.toExponential(3)}`);
+    // measured: ~8e-7 (float rounding over K <= 600); a wrong tile edge or decode gives > 1e-2
     assert.ok(worst < 1e-5, report);
+    const kernels = cpuKernels();
+    for (const kernel of kernels) {
+        // a full pass with the CPU's blocks and one with small blocks, each over all encodings
+        const lines = report.split("\n").filter((l) => l.startsWith(`${kernel} (`));
+        assert.equal(lines.length, 2 * 7, `${kernel}: ${lines.length} report lines\n${report}`);
+    }
+    const skipped = ["avx512f", "avx2"].filter((k) => !kernels.includes(k));
+    assert.match(report, new RegExp(`kernels skipped \\(this CPU lacks them\\): ${skipped.length ? skipped.join(", ") : "none"}\n`));
+    // training uses the widest kernel the CPU has, unless DITTO_GEMM_KERNEL names another it has
+    const forced = process.env.DITTO_GEMM_KERNEL;
+    const expected = forced && kernels.includes(forced) ? forced : kernels.at(-1)!;
+    assert.match(report, new RegExp(`training uses: ${expected}\n`));
+    assert.equal(loadNativeAddon().gemmKernel(), expected);
+});
+
+test("DITTO_GEMM_KERNEL forces a kernel the CPU has, and warns about one it lacks", () => {
+    const kernels = cpuKernels();
+    for (const kernel of kernels) assert.equal(kernelWith({DITTO_GEMM_KERNEL: kernel}).kernel, kernel);
+    const bad = kernelWith({DITTO_GEMM_KERNEL: "avx1024"});
+    assert.equal(bad.kernel, kernels.at(-1));
+    assert.match(bad.stderr, /DITTO_GEMM_KERNEL=avx1024 is not one of portable, avx2, avx512f; using /);
+});
+
+test("ditto doctor names the kernel training will use", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "test/cli/cliEntry.ts", "doctor", "--json", "--gpu", "cpu"],
+        {encoding: "utf8", env: {...process.env, DITTO_GEMM_KERNEL: "portable"}, timeout: 120_000});
+    const {checks} = JSON.parse(r.stdout) as {checks: {name: string, status: string, value: string}[]};
+    const row = checks.find((c) => c.name === "training kernel");
+    assert.ok(row, r.stdout);
+    assert.match(row.value, /^portable \(.*DITTO_GEMM_KERNEL=portable\)$/);
+    assert.equal(row.status, "warn");
 });
