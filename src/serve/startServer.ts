@@ -4,7 +4,7 @@ import type {AddressInfo} from "node:net";
 import {DittoError} from "../errors/DittoError.js";
 import {ApiError} from "./ApiError.js";
 import {chatCompletion, type CompletionContext} from "./chatCompletion.js";
-import {isLoopbackHost} from "./isLoopbackHost.js";
+import {checkApiKeyForHost} from "./checkApiKeyForHost.js";
 import type {ServedModel} from "./ServedModel.js";
 
 export type StartServerOptions = {
@@ -42,9 +42,7 @@ export const serverDefaults = {host: "127.0.0.1", port: 8080, maxBodyBytes: 8 <<
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
     const host = options.host ?? serverDefaults.host;
-    if (!options.apiKey && !isLoopbackHost(host))
-        throw new DittoError(`--host ${host} accepts connections from other machines, and no --api-key is set`, {
-            hint: "add --api-key KEY (or DITTO_API_KEY) so only clients with the key are answered, or keep --host 127.0.0.1", code: "SERVE_API_KEY"});
+    checkApiKeyForHost(host, options.apiKey);
     const models = new Map(options.models.map((m) => [m.id, m]));
     const keyHash = options.apiKey ? createHash("sha256").update(options.apiKey).digest() : undefined;
     const maxBody = options.maxBodyBytes ?? serverDefaults.maxBodyBytes;

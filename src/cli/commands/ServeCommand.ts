@@ -2,6 +2,7 @@ import type {Command} from "commander";
 import {findChatCharacter} from "../../chat/resolveChatCharacter.js";
 import {DittoError} from "../../errors/DittoError.js";
 import {systemLine} from "../../eval/systemLine.js";
+import {checkApiKeyForHost} from "../../serve/checkApiKeyForHost.js";
 import {openServedModels, serveDefaults} from "../../serve/openServedModels.js";
 import {serverDefaults, startServer} from "../../serve/startServer.js";
 import {runtimeOptions} from "./runtimeOptions.js";
@@ -46,6 +47,7 @@ Ctrl-C lets the requests in flight finish, then exits; a second Ctrl-C stops the
         const character = opts.character ? findChatCharacter(opts.character, opts.run) : undefined;
         const system = character ? systemLine(character.label, character.description) : undefined;
         const apiKey = opts.apiKey ?? (process.env.DITTO_API_KEY || undefined);
+        checkApiKeyForHost(opts.host, apiKey);
         const models = await openServedModels({model: opts.model, adapters: opts.adapter, parallel, contextSize, gpu: rt.gpu, threads: rt.threads});
         let server;
         try {
