@@ -15,7 +15,7 @@ export const characterSchema = z.strictObject({
     wiki: z.strictObject({title: z.string(), content: z.string()}).optional(),
     lang: z.string().min(2).default("en"),
     category: z.string().default("unknown"),
-    source: z.enum(["file", "elicit", "wikidata"]).default("file"),
+    source: z.enum(["file", "elicit", "wikidata", "card"]).default("file"),
     /** popularity (Wikidata sitelinks) when known */
     popularity: z.number().optional()
 });

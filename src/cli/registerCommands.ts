@@ -21,6 +21,7 @@ import {registerDatasetExportCommand} from "./commands/DatasetExportCommand.js";
 import {registerDatasetStatsCommand} from "./commands/DatasetStatsCommand.js";
 import {registerEvalCommand} from "./commands/EvalCommand.js";
 import {registerChatCommand} from "./commands/ChatCommand.js";
+import {registerServeCommand} from "./commands/ServeCommand.js";
 
 /**
  * Every CLI command, one file each under cli/commands/. Each handler calls a library function;
@@ -51,6 +52,7 @@ export function registerCommands(program: Command): void {
     registerAdapterExportPeftCommand(adapter);
     registerEvalCommand(program);
     registerChatCommand(program);
+    registerServeCommand(program);
     const runs = program.command("runs").description("inspect and combine run folders");
     registerRunsStatusCommand(runs);
     registerRunsMergeCommand(runs);

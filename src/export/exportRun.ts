@@ -6,8 +6,10 @@ import type {LoraTarget} from "../engine/TrainEngine.js";
 import {loadCatalogue} from "../models/catalogue.js";
 import type {Recipe} from "../recipes/recipeSchema.js";
 import {trainingExampleSchema} from "../dataset/trainingExampleSchema.js";
+import {exportCards} from "./exportCards.js";
+import {exportOllama} from "./exportOllama.js";
 
-export const exportFormats = ["trl", "axolotl", "llama-factory"] as const;
+export const exportFormats = ["trl", "axolotl", "llama-factory", "cards", "ollama"] as const;
 export type ExportFormat = typeof exportFormats[number];
 
 /** Hugging Face module names of the LoRA targets (Llama / Qwen2 / Qwen3 share them). */
@@ -31,6 +33,9 @@ export type ExportOptions = {
  * Returns the files written.
  */
 export function exportRun(options: ExportOptions): string[] {
+    // the run's characters for front-ends and Ollama, rather than its data set for a trainer
+    if (options.format === "cards") return exportCards(options);
+    if (options.format === "ollama") return exportOllama(options).files;
     const dataset = join(options.runDir, "dataset.jsonl");
     if (!existsSync(dataset))
         throw new DittoError(`${dataset} not found: the run has no data set yet`, {

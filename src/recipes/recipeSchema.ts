@@ -22,7 +22,7 @@ const samplingSchema = z.strictObject({
 export const filterNames = ["empty", "truncated", "duplicate", "near_duplicate", "language", "role_break", "length", "self_check"] as const;
 export type FilterName = typeof filterNames[number];
 
-export const characterSources = ["file", "elicit", "wikidata"] as const;
+export const characterSources = ["file", "elicit", "wikidata", "cards"] as const;
 
 export const recipeSchema = z.strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lower-case letters, digits, '.', '_' and '-'"),
@@ -56,7 +56,7 @@ export const recipeSchema = z.strictObject({
         {message: "runtime.base_url is required when runtime.backend is openai-compatible", path: ["base_url"]}),
     characters: z.strictObject({
         source: z.enum(characterSources).default("elicit"),
-        /** profile files (JSONL, JSON, YAML), for source: file; relative to the recipe */
+        /** profile files (JSONL, JSON, YAML) for source: file; character cards (PNG, JSON) or folders of them for source: cards; relative to the recipe */
         files: z.array(z.string()).default([]),
         /** dumps, for source: wikidata */
         wikidata: z.string().optional(),

@@ -97,6 +97,7 @@ export class GenerationPool implements GenerationBackend {
                         seed: s.seed,
                         repeatPenalty: s.repeatPenalty !== 1 ? {penalty: s.repeatPenalty} : false,
                         grammar,
+                        customStopTriggers: req.stop && req.stop.length > 0 ? req.stop : undefined,
                         signal: req.signal,
                         stopOnAbortSignal: true,
                         onTextChunk: req.onText,

@@ -59,6 +59,7 @@ export class OpenAiCompatibleBackend implements GenerationBackend {
             top_p: s.topP,
             max_tokens: s.maxTokens,
             ...(s.seed !== undefined ? {seed: s.seed} : {}),
+            ...(req.stop && req.stop.length > 0 ? {stop: req.stop} : {}),
             ...(s.topK > 0 ? {top_k: s.topK} : {}),
             // llama.cpp server reads repeat_penalty, vLLM repetition_penalty; each ignores the other
             ...(s.repeatPenalty !== 1 ? {repeat_penalty: s.repeatPenalty, repetition_penalty: s.repeatPenalty} : {}),

@@ -22,6 +22,8 @@ export type GenerateRequest = {
     jsonSchema?: object,
     /** token ids never to generate; a benchmark bans the end-of-generation tokens to get full-length answers */
     bannedTokens?: readonly number[],
+    /** texts that end the reply when generated (not included in it) */
+    stop?: readonly string[],
     signal?: AbortSignal,
     /** streamed text as it is generated */
     onText?: (chunk: string) => void
