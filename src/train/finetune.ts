@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, writeFileSync} from "node:fs";
+import {existsSync, writeFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
 import type {EngineOpenOptions, TrainBatch, TrainEngine} from "../engine/TrainEngine.js";
@@ -18,6 +18,7 @@ import {readLastCheckpoint} from "./readLastCheckpoint.js";
 import {writeCheckpoint} from "./writeCheckpoint.js";
 import {listCheckpointSteps} from "./listCheckpointSteps.js";
 import {TrainProgress} from "./TrainProgress.js";
+import {outputDirs} from "../runs/outputDirs.js";
 
 export type FinetuneHooks = {
     /** the engine to train with; default: the native engine (src/engine/openEngine) */
@@ -82,7 +83,7 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
             throw new DittoError(`${outDir} already holds a training run (loss.jsonl or checkpoints/)`,
                 {hint: "pass --resume to continue it, or choose another --out", code: "TRAIN_OUT_EXISTS"});
     }
-    mkdirSync(outDir, {recursive: true});
+    outputDirs.make(outDir);
 
     const tokenizer = hooks.tokenizer ?? await ChatTokenizer.load(o.modelPath);
     let engine: TrainEngine | undefined;
