@@ -1,5 +1,8 @@
 import {DittoError} from "./DittoError.js";
 
+/** codes that are about the filesystem even when the error names no path (a write on an open file) */
+const pathlessCodes = new Set(["ENOSPC", "EDQUOT", "EISDIR", "ENOTDIR", "EACCES", "EPERM", "EROFS", "EMFILE", "ENFILE"]);
+
 type ErrnoError = Error & {code: string, syscall?: string, path?: string, dest?: string};
 
 const actions: Record<string, string> = {
@@ -17,8 +20,9 @@ const actions: Record<string, string> = {
 export function fileSystemError(err: unknown): DittoError | undefined {
     if (!(err instanceof Error) || typeof (err as Partial<ErrnoError>).code !== "string" || !/^E[A-Z]+$/.test((err as ErrnoError).code)) return undefined;
     const {code, syscall, path, dest} = err as ErrnoError;
-    if (path === undefined) return undefined;
-    const what = `cannot ${actions[syscall ?? ""] ?? syscall ?? "use"} ${path}${dest ? ` -> ${dest}` : ""}`;
+    if (path === undefined && !pathlessCodes.has(code)) return undefined;
+    // an error on an open file (write, read on a descriptor) names no path: still a user error, just less precise
+    const what = `cannot ${actions[syscall ?? ""] ?? syscall ?? "use"} ${path ?? "a file"}${dest ? ` -> ${dest}` : ""}`;
     const make = (problem: string, hint: string) => new DittoError(`${what}: ${problem}`, {hint, code: `FS_${code}`, cause: err});
     switch (code) {
         case "EACCES": case "EPERM":
@@ -34,7 +38,8 @@ export function fileSystemError(err: unknown): DittoError | undefined {
         case "ENOENT":
             return make("no such file or folder", "check the path (relative paths start from the current folder)");
         case "EEXIST":
-            return make("it already exists", "remove it or choose another path");
+            return syscall === "mkdir" ? make("a file is in the way where a folder is needed", "give a folder path here, not a file")
+                : make("it already exists", "remove it or choose another path");
         case "ENAMETOOLONG":
             return make("the name is too long", "choose a shorter path");
         case "EMFILE": case "ENFILE":

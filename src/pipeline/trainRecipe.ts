@@ -75,7 +75,7 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
     // later stages read the data stages' files: those must have been made with today's settings
     const previous = readManifest(runDir);
     if (previous && !genStages.includes("dataset"))
-        checkGenerationSettings(runDir, previous, recipe, {filters: true, rerun: `ditto train --recipe ${recipe.name}${options.runDir ? ` --run ${options.runDir}` : ""} --from dataset`});
+        checkGenerationSettings(runDir, previous, recipe, {filters: true, rerun: `ditto train --recipe ${recipe.name}${options.runDir ? ` --run ${options.runDir}` : ""} --from dataset` + " with the same overrides"});
     if (genStages.length > 0) {
         log(`[data] ${recipe.name}: ${genStages.join(" -> ")} in ${runDir}`);
         const reporter = new StageProgressBars(progress, log);

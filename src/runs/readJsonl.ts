@@ -1,13 +1,14 @@
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
 import type {z} from "zod";
 import {DittoError} from "../errors/DittoError.js";
+import {readTextFile} from "./readTextFile.js";
 
 /** Reads a finished stage file of a run, validating each line; errors name the file and line. */
 export function readJsonl<S extends z.ZodType>(path: string, schema: S): z.output<S>[] {
     if (!existsSync(path))
         throw new DittoError(`${path} not found`, {hint: "run `ditto generate` for this run folder first (it resumes where it stopped)", code: "RUN_FILE_MISSING"});
     const out: z.output<S>[] = [];
-    readFileSync(path, "utf8").split("\n").forEach((line, i) => {
+    readTextFile(path).split("\n").forEach((line, i) => {
         if (line.trim() === "") return;
         let value: unknown;
         try { value = JSON.parse(line); } catch (err) {

@@ -1,6 +1,7 @@
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
 import {DittoError} from "../errors/DittoError.js";
 import {TrainingExample, trainingExampleSchema} from "../dataset/trainingExampleSchema.js";
+import {readTextFile} from "../runs/readTextFile.js";
 
 export type DatasetExample = TrainingExample & {
     /** 1-based line in the file, for messages */
@@ -17,7 +18,7 @@ export type DatasetExample = TrainingExample & {
 export function readDataset(path: string): DatasetExample[] {
     if (!existsSync(path))
         throw new DittoError(`${path}: dataset file not found`, {hint: "pass --data with the dataset.jsonl written by `ditto generate` (runs/<name>/dataset.jsonl)", code: "TRAIN_DATA_MISSING"});
-    const lines = readFileSync(path, "utf8").split("\n");
+    const lines = readTextFile(path).split("\n");
     const out: DatasetExample[] = [];
     lines.forEach((text, i) => {
         if (text.trim() === "") return;
