@@ -123,7 +123,15 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
         writeManifest(runDir, manifest);
         event("start", 0, 0);
         let last = {done: 0, total: 0};
-        const res = await body((done, total) => { last = {done, total}; event("progress", done, total); });
+        // a tick between records too: tokens of the sequences in flight move the display within seconds
+        const tick = setInterval(() => event("progress", last.done, last.total), 2000);
+        tick.unref();
+        let res: Awaited<ReturnType<typeof body>>;
+        try {
+            res = await body((done, total) => { last = {done, total}; event("progress", done, total); });
+        } finally {
+            clearInterval(tick);
+        }
         manifest.stages[stage] = {
             status: "done", count: res.count, rejected: res.rejected, drops: res.drops, tokens: model.generatedTokens - tokens0,
             seconds: (Date.now() - started) / 1000, started: new Date(started).toISOString(), finished: new Date().toISOString()

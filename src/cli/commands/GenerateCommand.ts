@@ -3,6 +3,8 @@ import {generateDataset} from "../../generate/generateDataset.js";
 import {selectStages} from "../../generate/selectStages.js";
 import {StageProgressBars} from "../../generate/StageProgressBars.js";
 import {parseShard} from "./parseShard.js";
+import {interruptNotice} from "./interruptNotice.js";
+import {resolve} from "node:path";
 import {loadRecipe} from "../../recipes/loadRecipe.js";
 import {stageNames} from "../../runs/stageNames.js";
 import {runtimeOptions} from "./runtimeOptions.js";
@@ -25,6 +27,7 @@ export function registerGenerateCommand(program: Command): void {
             const quiet = rt.progress === "none";
             const {recipe, file, dir} = loadRecipe(opts.recipe, opts.deterministic ? [...overrides, "runtime.parallel=1"] : overrides);
             const bars = new StageProgressBars(rt.progress ?? (process.stderr.isTTY ? "bar" : "log"));
+            const stopNotice = interruptNotice(() => resolve(opts.run));
             try {
                 const res = await generateDataset({
                     recipe, recipeDir: dir, recipeFile: file, runDir: opts.run,
@@ -36,6 +39,7 @@ export function registerGenerateCommand(program: Command): void {
                 const d = res.manifest.stages.dataset;
                 if (!quiet) console.log(d.status === "done" ? `wrote ${res.files.dataset} (${d.count} sessions; ${d.rejected ?? 0} turns dropped, see rejected.jsonl)` : `stages done in ${res.runDir}`);
             } finally {
+                stopNotice();
                 bars.stop();
             }
         });

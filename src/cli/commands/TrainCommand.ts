@@ -1,5 +1,5 @@
 import {existsSync, readFileSync} from "node:fs";
-import {join, relative} from "node:path";
+import {join, relative, resolve} from "node:path";
 import {Option, type Command} from "commander";
 import {trainRecipe} from "../../pipeline/trainRecipe.js";
 import {trainStages, type TrainStage} from "../../pipeline/trainStages.js";
@@ -7,6 +7,7 @@ import {loadRecipe} from "../../recipes/loadRecipe.js";
 import {readManifest} from "../../runs/readManifest.js";
 import {runtimeOptions} from "./runtimeOptions.js";
 import {parseShard} from "./parseShard.js";
+import {interruptNotice} from "./interruptNotice.js";
 
 export function registerTrainCommand(program: Command): void {
     const cmd = program.command("train")
@@ -40,11 +41,17 @@ Sharded generation (e.g. on 4 machines):
         const rt = runtimeOptions.read(opts);
         const {recipe, file, dir} = loadRecipe(opts.recipe, opts.deterministic ? [...overrides, "runtime.parallel=1"] : overrides);
         const started = Date.now();
-        const res = await trainRecipe({
-            recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,
-            gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, progress: rt.progress,
-            shard: opts.shard === undefined ? undefined : parseShard(opts.shard)
-        });
+        const stopNotice = interruptNotice(() => resolve(opts.run ?? join("runs", recipe.name)));
+        let res;
+        try {
+            res = await trainRecipe({
+                recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,
+                gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, progress: rt.progress,
+                shard: opts.shard === undefined ? undefined : parseShard(opts.shard)
+            });
+        } finally {
+            stopNotice();
+        }
         const rel = (p: string) => { const r = relative(process.cwd(), p); return r === "" ? "." : r.startsWith("..") ? p : r; };
         const lines = [`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s: ${rel(res.runDir)}`];
         if (existsSync(res.datasetPath)) {
