@@ -18,6 +18,7 @@ import {readLastCheckpoint} from "./readLastCheckpoint.js";
 import {writeCheckpoint} from "./writeCheckpoint.js";
 import {listCheckpointSteps} from "./listCheckpointSteps.js";
 import {TrainProgress} from "./TrainProgress.js";
+import {readDataset} from "./readDataset.js";
 import {outputDirs} from "../runs/outputDirs.js";
 
 export type FinetuneHooks = {
@@ -83,6 +84,8 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
             throw new DittoError(`${outDir} already holds a training run (loss.jsonl or checkpoints/)`,
                 {hint: "pass --resume to continue it, or choose another --out", code: "TRAIN_OUT_EXISTS"});
     }
+    // a bad data set is found before the output folder is made and the model's vocabulary is loaded
+    readDataset(o.dataPath);
     outputDirs.make(outDir);
 
     const tokenizer = hooks.tokenizer ?? await ChatTokenizer.load(o.modelPath);
