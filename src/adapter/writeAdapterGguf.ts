@@ -1,9 +1,9 @@
-import {mkdirSync} from "node:fs";
 import {dirname} from "node:path";
 import {writeGguf, GgufTensorSpec} from "../gguf/GgufWriter.js";
 import {GgmlType, GgufValue} from "../gguf/ggufTypes.js";
 import {encodeTensor} from "../gguf/quantize.js";
 import {LoraPair, loraTargetTensor} from "../engine/TrainEngine.js";
+import {outputDirs} from "../runs/outputDirs.js";
 
 export type AdapterInfo = {
     /** the base model's general.architecture; llama.cpp refuses an adapter whose architecture differs */
@@ -41,6 +41,6 @@ export function writeAdapterGguf(pairs: readonly LoraPair[], info: AdapterInfo, 
         tensors.push({name: `${stem}.lora_a`, dims: [p.nIn, rank], type, data: () => encodeTensor(p.a, type)});
         tensors.push({name: `${stem}.lora_b`, dims: [rank, p.nOut], type, data: () => encodeTensor(p.b, type)});
     }
-    mkdirSync(dirname(path), {recursive: true});
+    outputDirs.make(dirname(path));
     writeGguf(path, metadata, tensors);
 }

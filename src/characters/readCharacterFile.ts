@@ -1,10 +1,11 @@
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
 import {extname} from "node:path";
 import {isMap, isSeq, LineCounter, parseDocument, type Document, type Node} from "yaml";
 import {DittoError} from "../errors/DittoError.js";
 import {characterSchema, type Character} from "./characterSchema.js";
 import type {CharacterProblem} from "./CharacterProblem.js";
 import {normalizeCharacterInput} from "./normalizeCharacterInput.js";
+import {readTextFile} from "../runs/readTextFile.js";
 
 export type CharacterFileResult = {characters: Character[], problems: CharacterProblem[]};
 
@@ -16,7 +17,9 @@ export type CharacterFileResult = {characters: Character[], problems: CharacterP
 export function readCharacterFile(file: string): CharacterFileResult {
     if (!existsSync(file))
         throw new DittoError(`${file}: profile file not found`, {hint: "check the path (recipe paths are relative to the recipe file)", code: "CHARACTERS_MISSING"});
-    const text = readFileSync(file, "utf8");
+    const text = readTextFile(file);
+    if (text.trim() === "")
+        throw new DittoError(`${file}: the profile file is empty`, {hint: "write at least one profile in it (label and description), or remove it from the list", code: "CHARACTERS_EMPTY"});
     const ext = extname(file).toLowerCase();
     const items: {value: unknown, line: number, fieldLine: (path: (string | number)[]) => number}[] = [];
     const problems: CharacterProblem[] = [];
@@ -35,7 +38,7 @@ export function readCharacterFile(file: string): CharacterFileResult {
         const doc = parseDocument(text, {lineCounter: lc, prettyErrors: false, uniqueKeys: false});
         if (doc.errors.length > 0) {
             const e = doc.errors[0]!;
-            throw new DittoError(`${file}:${e.linePos?.[0]?.line ?? 1}: not valid ${ext === ".json" ? "JSON" : "YAML"}: ${e.message.split("\n")[0]}`,
+            throw new DittoError(`${file}:${lc.linePos(e.pos[0]).line}:${lc.linePos(e.pos[0]).col}: not valid ${ext === ".json" ? "JSON" : "YAML"}: ${e.message.split("\n")[0]}`,
                 {hint: "fix the syntax; each record is then checked on its own", code: "CHARACTERS_SYNTAX"});
         }
         let list: Node | null | undefined = doc.contents as Node | null;

@@ -1,8 +1,9 @@
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
 import {join} from "node:path";
 import {parse as parseYaml} from "yaml";
 import {DittoError} from "../errors/DittoError.js";
 import type {ChatCharacter} from "./ChatCharacter.js";
+import {readTextFile} from "../runs/readTextFile.js";
 
 type Profile = {id?: unknown, label?: unknown, name?: unknown, description?: unknown, aliases?: unknown, lang?: unknown};
 
@@ -15,7 +16,8 @@ function toCharacter(p: Profile, where: string): ChatCharacter {
 /** The first record of a profile file: JSON, JSONL (first line) or YAML, as `ditto characters` reads them. */
 export function readProfileFile(path: string): ChatCharacter {
     if (!existsSync(path)) throw new DittoError(`profile ${path} not found`, {hint: "give a JSON, JSONL or YAML file with label and description", code: "CHAT_PROFILE"});
-    const text = readFileSync(path, "utf8");
+    const text = readTextFile(path);
+    if (text.trim() === "") throw new DittoError(`${path}: the profile file is empty`, {hint: "give a JSON, JSONL or YAML file with label and description", code: "CHAT_PROFILE"});
     let data: unknown;
     try {
         if (/\.jsonl$/i.test(path)) data = JSON.parse(text.split("\n").find((l) => l.trim()) ?? "{}");
@@ -38,7 +40,7 @@ export function findChatCharacter(name: string, runDir?: string): ChatCharacter 
     if (runDir) {
         const path = join(runDir, "characters.jsonl");
         if (!existsSync(path)) throw new DittoError(`${path} not found`, {hint: "give a run folder with characters.jsonl, or leave out --run", code: "CHAT_PROFILE"});
-        for (const line of readFileSync(path, "utf8").split("\n")) {
+        for (const line of readTextFile(path).split("\n")) {
             if (!line.trim()) continue;
             let p: Profile;
             try { p = JSON.parse(line) as Profile; } catch { continue; }

@@ -70,7 +70,7 @@ export async function buildEvalSet(options: BuildEvalSetOptions): Promise<BuildE
                 hint: "give a model so the evaluation can write them (ditto eval build --model M), or let the pipeline generate queries for held-out characters", code: "EVAL_NO_QUESTIONS"});
         options.log?.(`writing questions for ${lacking.length} held-out character(s) with the model`);
         const written = await generateEvalQuestions({characters: lacking, all: characters, pool: await options.getPool(), recipe,
-            path: join(runDir, "eval", "questions.jsonl"), signal: options.signal});
+            path: join(runDir, "eval", "questions.jsonl"), signal: options.signal, log: (l) => options.log?.(`  ${l}`)});
         if (options.signal?.aborted) throw new DittoError("interrupted while writing eval questions", {hint: "run the same command again: finished questions are kept", code: "ABORTED"});
         for (const q of written) {
             questions.get(q.asker)?.push({question: q.question, provenance: q.provenance});

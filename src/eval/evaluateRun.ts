@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, writeFileSync} from "node:fs";
+import {existsSync, writeFileSync} from "node:fs";
 import {basename} from "node:path";
 import type {LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
@@ -22,6 +22,7 @@ import {reopenStore} from "./reopenStore.js";
 import {fileFingerprint, readEvalIdentity, writeEvalIdentity, type EvalIdentity} from "./evalIdentity.js";
 import type {EvalReport} from "./reportTypes.js";
 import {writeEvalReport} from "./writeEvalReport.js";
+import {outputDirs} from "../runs/outputDirs.js";
 
 export const evalStages = ["build", "run", "report"] as const;
 export type EvalStage = typeof evalStages[number];
@@ -117,7 +118,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
         // `ditto eval` (all stages) keeps an imported set; `ditto eval build` always rebuilds
         const keepImported = !options.stages && !options.evalFile && existsSync(p.evalSet) && readEvalSet(p.evalSet)[0]!.source === "wikiroleeval";
         if ((stages.has("build") && !keepImported) || (stages.has("run") && !existsSync(p.evalSet))) {
-            mkdirSync(p.dir, {recursive: true});
+            outputDirs.make(p.dir);
             if (options.evalFile) {
                 const sessions = importWikiRoleEval(options.evalFile);
                 writeEvalSet(runDir, sessions);

@@ -16,13 +16,16 @@ export type GenerateEvalQuestionsOptions = {
     recipe: Recipe,
     /** eval/questions.jsonl: resumable, a restart skips characters already done */
     path: string,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    /** a line per finished question list, and one when the model is given up on */
+    log?: (line: string) => void
 };
 
-function questionsSchema(n: number) {
+function questionsSchema(n: number, maxChars: number) {
+    // bounded strings, as in the queries stage: a sample that rambles ends at the limit instead of at max_tokens
     return {
         type: "object",
-        properties: {questions: {type: "array", items: {type: "string"}, minItems: n, maxItems: n}},
+        properties: {questions: {type: "array", items: {type: "string", minLength: 1, maxLength: maxChars}, minItems: n, maxItems: n}},
         required: ["questions"]
     };
 }
@@ -76,26 +79,44 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
     const heldOutIds = new Set(options.characters.map((c) => c.id));
     const sampling = recipe.generate.query_sampling;
 
+    // A model that writes no usable list in its first round of attempts (a random-weight or too
+    // small model) is not asked again: the remaining lists come from profile claims at once.
+    const giveUp = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, giveUp.signal]) : giveUp.signal;
+    let usable = 0, failed = 0;
+    // the first round of attempts (one per held-out character, made at once), at most `samples`
+    const giveUpAfter = Math.max(1, Math.min(recipe.generate.samples, options.characters.length));
     const ask = async (a: Character, b: Character, seed: string): Promise<string[] | undefined> => {
-        for (let attempt = 0; attempt < recipe.generate.samples; attempt++) {
-            const res = await pool.generate({
-                messages: [{role: "user", content: prompt(a, b, n, recipe.characters.max_profile_chars)}],
-                jsonSchema: questionsSchema(n),
-                sampling: {temperature: sampling.temperature, topP: sampling.top_p, topK: sampling.top_k, repeatPenalty: sampling.repeat_penalty,
-                    maxTokens: sampling.max_tokens, seed: new Rng(`${seed}:${attempt}`).u32()},
-                signal: options.signal
-            }).catch((err: unknown) => {
-                if (options.signal?.aborted) return undefined;
-                throw err;
-            });
-            if (!res || res.finish !== "stop") continue;
-            try {
-                const qs = (JSON.parse(res.text) as {questions: string[]}).questions.map((q) => q.trim()).filter((q) => q.length > 3);
-                if (qs.length > 0) return qs;
-            } catch { /* truncated or empty: try again */ }
+        for (let attempt = 0; attempt < recipe.generate.samples && !giveUp.signal.aborted; attempt++) {
+            const qs = await attemptOnce(a, b, seed, attempt);
+            if (qs) { usable++; return qs; }
+            if (++failed >= giveUpAfter && usable === 0 && !giveUp.signal.aborted && !options.signal?.aborted) {
+                options.log?.(`the model wrote no usable question in ${failed} attempts: the rest come from profile claims`);
+                giveUp.abort();
+            }
         }
         return undefined;
     };
+    const attemptOnce = async (a: Character, b: Character, seed: string, attempt: number): Promise<string[] | undefined> => {
+        const res = await pool.generate({
+            messages: [{role: "user", content: prompt(a, b, n, recipe.characters.max_profile_chars)}],
+            jsonSchema: questionsSchema(n, recipe.generate.question_max_chars),
+            sampling: {temperature: sampling.temperature, topP: sampling.top_p, topK: sampling.top_k, repeatPenalty: sampling.repeat_penalty,
+                maxTokens: sampling.max_tokens, seed: new Rng(`${seed}:${attempt}`).u32()},
+            signal
+        }).catch((err: unknown) => {
+            if (signal.aborted) return undefined;
+            throw err;
+        });
+        if (!res || res.finish !== "stop") return undefined;
+        try {
+            const qs = (JSON.parse(res.text) as {questions: string[]}).questions.map((q) => q.trim()).filter((q) => q.length > 3);
+            if (qs.length > 0) return qs;
+        } catch { /* truncated or empty: try again */ }
+        return undefined;
+    };
+    const jobsTotal = options.characters.length * 2;
+    let jobsDone = 0;
 
     await Promise.all(options.characters.map(async (a) => {
         const rng = new Rng(`eval-partner:${recipe.seed}:${a.id}`);
@@ -111,6 +132,7 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
             const origin = generated ? "model" : "template";
             const qs = generated ?? templateQuestions(x, provenance, n, a.lang);
             qs.forEach((question, i) => store.append({id: `${id}-${i}`, asker: a.id, owner: x.id, provenance, lang: a.lang, question, origin}));
+            options.log?.(`questions ${++jobsDone}/${jobsTotal}: ${a.label} (${provenance}) ${qs.length} from ${origin === "model" ? "the model" : "profile claims"}`);
         }
     }));
     if (options.signal?.aborted) store.sync();

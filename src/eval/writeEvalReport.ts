@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
+import {existsSync, readFileSync, renameSync, writeFileSync} from "node:fs";
 import {basename, resolve} from "node:path";
 import {JsonlStore} from "../runs/JsonlStore.js";
 import {answerSchema, type Answer} from "./answerSchema.js";
@@ -12,6 +12,7 @@ import {renderReportHtml} from "./renderReportHtml.js";
 import {renderReportMarkdown} from "./renderReportMarkdown.js";
 import type {EvalReport} from "./reportTypes.js";
 import {DittoError} from "../errors/DittoError.js";
+import {outputDirs} from "../runs/outputDirs.js";
 
 function writeAtomic(path: string, text: string) {
     writeFileSync(path + ".tmp", text);
@@ -35,7 +36,7 @@ export function writeEvalReport(runDir: string, models: Partial<EvalReport["mode
     // the models are recorded by the run stage, so `ditto eval report` alone still names them
     const recorded = existsSync(p.models) ? JSON.parse(readFileSync(p.models, "utf8")) as EvalReport["models"] : {};
     const report = computeReport({run: basename(resolve(runDir)), sessions, answers, judgements, models: {...recorded, ...models}, loss: readLoss(p.loss)});
-    mkdirSync(p.dir, {recursive: true});
+    outputDirs.make(p.dir);
     writeAtomic(p.reportJson, JSON.stringify(report, null, 2) + "\n");
     writeAtomic(p.reportMd, renderReportMarkdown(report));
     writeAtomic(p.reportHtml, renderReportHtml(report));

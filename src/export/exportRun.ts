@@ -1,4 +1,4 @@
-import {copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from "node:fs";
+import {copyFileSync, existsSync, readFileSync, writeFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {stringify} from "yaml";
 import {DittoError} from "../errors/DittoError.js";
@@ -6,6 +6,7 @@ import type {LoraTarget} from "../engine/TrainEngine.js";
 import {loadCatalogue} from "../models/catalogue.js";
 import type {Recipe} from "../recipes/recipeSchema.js";
 import {trainingExampleSchema} from "../dataset/trainingExampleSchema.js";
+import {outputDirs} from "../runs/outputDirs.js";
 import {exportCards} from "./exportCards.js";
 import {exportOllama} from "./exportOllama.js";
 
@@ -48,7 +49,7 @@ export function exportRun(options: ExportOptions): string[] {
         if (!res.success) throw new DittoError(`${dataset}:${i + 1}: not a messages record: ${res.error.issues[0]?.message}`, {hint: "regenerate the data set"});
     });
     const out = resolve(options.outDir ?? join(options.runDir, "export", options.format));
-    mkdirSync(out, {recursive: true});
+    outputDirs.make(out);
     const r = options.recipe;
     const student = r.models.student ?? r.models.generator;
     const hfModel = options.hfModel ?? loadCatalogue().find((e) => e.name === student)?.hf_model ?? student;

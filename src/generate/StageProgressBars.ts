@@ -9,6 +9,7 @@ import type {StageProgress} from "./GenerateDatasetOptions.js";
 export class StageProgressBars {
     private bar?: cliProgress.SingleBar;
     private lastLogged = -1;
+    private lastLineAt = 0;
 
     public constructor(private readonly mode: "bar" | "log" | "none",
                        private readonly write: (line: string) => void = (l) => process.stderr.write(l + "\n")) {}
@@ -22,6 +23,7 @@ export class StageProgressBars {
                 return;
             case "start":
                 this.lastLogged = -1;
+                this.lastLineAt = Date.now();
                 if (this.mode === "bar") {
                     this.bar = new cliProgress.SingleBar({
                         format: `  ${e.stage.padEnd(10)} |{bar}| {value}/{total} | {tps} tok/s | ETA {eta_formatted}`,
@@ -32,18 +34,21 @@ export class StageProgressBars {
                 return;
             case "progress":
                 if (this.bar) {
-                    this.bar.setTotal(Math.max(1, e.total));
+                    this.bar.setTotal(Math.max(1, e.total, e.done));
                     this.bar.update(e.done, {tps: tps.toFixed(1)});
-                } else if (this.mode === "log" && e.total > 0) {
-                    const decile = Math.floor((e.done / e.total) * 10);
-                    if (decile > this.lastLogged) {
-                        this.lastLogged = decile;
+                } else if (this.mode === "log") {
+                    // a line about every 10% of the records, and at least every 10 s (with the tokens in flight)
+                    const decile = e.total > 0 ? Math.floor((e.done / e.total) * 10) : -1;
+                    if (decile > this.lastLogged || Date.now() - this.lastLineAt >= 10_000) {
+                        this.lastLogged = Math.max(this.lastLogged, decile);
+                        this.lastLineAt = Date.now();
                         const eta = e.done > 0 ? (e.total - e.done) * (e.elapsedMs / 1000) / e.done : 0;
-                        this.write(`  ${e.stage.padEnd(10)} ${e.done}/${e.total} ${tps.toFixed(1)} tok/s ETA ${Math.round(eta)}s`);
+                        this.write(`  ${e.stage.padEnd(10)} ${e.done}/${e.total || "?"} ${e.tokens} tokens ${tps.toFixed(1)} tok/s` + (e.done > 0 ? ` ETA ${Math.round(eta)}s` : ""));
                     }
                 }
                 return;
             case "done":
+                this.bar?.setTotal(Math.max(1, e.total, e.done));
                 this.bar?.update(e.done, {tps: tps.toFixed(1)});
                 this.bar?.stop();
                 this.bar = undefined;

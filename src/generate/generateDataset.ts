@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, renameSync, rmSync} from "node:fs";
+import {existsSync, renameSync, rmSync} from "node:fs";
 import {join, resolve} from "node:path";
 import type {Character} from "../characters/characterSchema.js";
 import {characterSchema} from "../characters/characterSchema.js";
@@ -32,7 +32,9 @@ import type {GenerateDatasetOptions, StageProgress} from "./GenerateDatasetOptio
 import {ModelSession} from "./ModelSession.js";
 import {PromptTemplates} from "./PromptTemplates.js";
 import {filtersFingerprint, recipeFingerprint} from "./recipeFingerprint.js";
+import {checkGenerationSettings} from "./checkGenerationSettings.js";
 import {toSampling} from "./toSampling.js";
+import {outputDirs} from "../runs/outputDirs.js";
 
 export type GenerateDatasetResult = {runDir: string, manifest: Manifest, files: Record<StageName | "rejected" | "manifest", string>};
 
@@ -58,7 +60,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
 
     // resolve the model first: a recipe naming a missing model fails before any work
     const modelPath = resolveModelRef(recipe.models.generator, {baseDir: recipeDir});
-    try { mkdirSync(runDir, {recursive: true}); } catch (err) {
+    try { outputDirs.make(runDir); } catch (err) {
         throw new DittoError(`cannot create run folder ${runDir}: ${err instanceof Error ? err.message : String(err)}`, {hint: "choose a run folder you can write to (--run DIR)", code: "NOT_WRITABLE", cause: err});
     }
     const shard = options.shard;
@@ -77,9 +79,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
     if (previous && JSON.stringify(previous.shard) !== JSON.stringify(shard) && (queriesStarted || previous.shard))
         throw new DittoError(`${runDir} was made ${previous.shard ? `as shard ${previous.shard.index}/${previous.shard.count}` : "without --shard"}, not ${shard ? `as shard ${shard.index}/${shard.count}` : "without --shard"}`, {
             hint: "resume a run folder with the --shard it was started with, or use a new --run folder", code: "SHARD_CHANGED"});
-    if (previous && previous.fingerprint !== fingerprint)
-        throw new DittoError(`${runDir} holds a run made with other generation settings (seed, generator, characters or generate)`, {
-            hint: "use a new --run folder, or the same recipe and overrides as before (see manifest.json)", code: "RUN_RECIPE_CHANGED"});
+    if (previous) checkGenerationSettings(runDir, previous, recipe);
     const now = new Date().toISOString();
     const {sha256, bytes} = await fileSha256(modelPath);
     const manifest: Manifest = previous ?? {
@@ -123,7 +123,15 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
         writeManifest(runDir, manifest);
         event("start", 0, 0);
         let last = {done: 0, total: 0};
-        const res = await body((done, total) => { last = {done, total}; event("progress", done, total); });
+        // a tick between records too: tokens of the sequences in flight move the display within seconds
+        const tick = setInterval(() => event("progress", last.done, last.total), 2000);
+        tick.unref();
+        let res: Awaited<ReturnType<typeof body>>;
+        try {
+            res = await body((done, total) => { last = {done, total}; event("progress", done, total); });
+        } finally {
+            clearInterval(tick);
+        }
         manifest.stages[stage] = {
             status: "done", count: res.count, rejected: res.rejected, drops: res.drops, tokens: model.generatedTokens - tokens0,
             seconds: (Date.now() - started) / 1000, started: new Date(started).toISOString(), finished: new Date().toISOString()

@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readFileSync} from "node:fs";
+import {existsSync, readFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
 import {readManifest} from "../runs/readManifest.js";
@@ -6,6 +6,7 @@ import {stageFiles} from "../runs/stageNames.js";
 import {writeManifest} from "../runs/writeManifest.js";
 import {writeTextAtomic} from "../runs/writeJsonlAtomic.js";
 import type {Manifest} from "../runs/manifestSchema.js";
+import {outputDirs} from "../runs/outputDirs.js";
 
 /** Files a shard makes only for its own pairs, merged by id. */
 const shardedFiles = [stageFiles.queries, "queries.rejected.jsonl", stageFiles.responses] as const;
@@ -54,7 +55,7 @@ export function mergeShards(outDir: string, shardDirs: string[]): {outDir: strin
                     hint: "make characters and pairs once (--until pairs), copy that folder for every shard, then run the shards"});
     }
 
-    mkdirSync(out, {recursive: true});
+    outputDirs.make(out);
     if (readManifest(out)) throw new DittoError(`${out} already holds a run`, {hint: "merge into a new folder"});
     const counts: Record<string, number> = {};
     for (const f of sharedFiles) {

@@ -1,4 +1,4 @@
-import {existsSync} from "node:fs";
+import {cpSync, existsSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
 import {evaluateRun, type EvaluateRunResult} from "../eval/evaluateRun.js";
@@ -11,6 +11,13 @@ import {finetune, type FinetuneResult} from "../train/finetune.js";
 import {finetuneInputFromRecipe} from "../train/finetuneInputFromRecipe.js";
 import {StageProgressBars} from "../generate/StageProgressBars.js";
 import {trainStages, type TrainStage} from "./trainStages.js";
+import {checkGenerationSettings} from "../generate/checkGenerationSettings.js";
+import {fileSha256} from "../runs/fileSha256.js";
+import {moveAside} from "../runs/moveAside.js";
+import {readManifest} from "../runs/readManifest.js";
+import {stageSettingsFile} from "./stageSettingsFile.js";
+import {stageSettingsOf} from "./stageSettingsOf.js";
+import {outputDirs} from "../runs/outputDirs.js";
 
 export type TrainRecipeOptions = {
     recipe: Recipe,
@@ -65,6 +72,10 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
     if (recipe.models.judge && selected.has("eval")) resolveModelRef(recipe.models.judge, {baseDir: recipeDir});
 
     const genStages = stageNames.filter((s) => selected.has(s)) as StageName[];
+    // later stages read the data stages' files: those must have been made with today's settings
+    const previous = readManifest(runDir);
+    if (previous && !genStages.includes("dataset"))
+        checkGenerationSettings(runDir, previous, recipe, {filters: true, rerun: `ditto train --recipe ${recipe.name}${options.runDir ? ` --run ${options.runDir}` : ""} --from dataset` + " with the same overrides"});
     if (genStages.length > 0) {
         log(`[data] ${recipe.name}: ${genStages.join(" -> ")} in ${runDir}`);
         const reporter = new StageProgressBars(progress, log);
@@ -79,10 +90,21 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
     }
 
     const trainDir = join(runDir, "train");
+    const evalDir = join(runDir, "eval");
     const adapterPath = join(trainDir, "adapter.gguf");
     if (selected.has("finetune")) {
         if (!existsSync(result.datasetPath))
             throw new DittoError(`${result.datasetPath} not found: the data set is not complete`, {hint: "run the data stages first (without --from)", code: "STAGE_MISSING"});
+        const settings = stageSettingsOf.finetune(recipe, (await fileSha256(result.datasetPath)).sha256);
+        const changed = existsSync(trainDir) ? stageSettingsFile.diff(trainDir, settings) : [];
+        if (changed.length > 0) {
+            const old = moveAside(trainDir);
+            log(`[finetune] ${trainDir} was made with other settings (${changed.join("; ")}): training again; the old adapter is kept in ${old}`);
+            // the evaluation scored the old adapter: keep its report beside it (answers of the base model stay valid and are reused)
+            if (existsSync(evalDir)) log(`[eval] the old evaluation is kept in ${copyAside(evalDir)}`);
+        }
+        outputDirs.make(trainDir);
+        stageSettingsFile.write(trainDir, settings);
         if (existsSync(join(trainDir, "train.json")) && existsSync(adapterPath)) {
             log(`[finetune] done already: ${adapterPath}`);
         } else {
@@ -99,6 +121,12 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
     if (existsSync(adapterPath)) result.adapterPath = adapterPath;
 
     if (selected.has("eval")) {
+        const settings = stageSettingsOf.eval(recipe);
+        const changed = existsSync(evalDir) ? stageSettingsFile.diff(evalDir, settings) : [];
+        if (changed.length > 0)
+            log(`[eval] ${evalDir} was made with other settings (${changed.join("; ")}): evaluating again; the old evaluation is kept in ${moveAside(evalDir)}`);
+        outputDirs.make(evalDir);
+        stageSettingsFile.write(evalDir, settings);
         log(`[eval] held-out characters, ${result.adapterPath ? "adapter vs base" : "base model only"}`);
         result.evaluation = await evaluateRun({
             recipe, runDir, recipeDir, adapterPath: result.adapterPath ?? null, gpu: options.gpu, threads: options.threads,
@@ -108,4 +136,12 @@ export async function trainRecipe(options: TrainRecipeOptions): Promise<TrainRec
         if (existsSync(report)) result.reportPath = report;
     }
     return result;
+}
+
+/** Copies a folder to `<dir>.old-N` (the first free N) and leaves it in place. */
+function copyAside(dir: string): string {
+    let n = 1;
+    while (existsSync(`${dir}.old-${n}`)) n++;
+    cpSync(dir, `${dir}.old-${n}`, {recursive: true});
+    return `${dir}.old-${n}`;
 }

@@ -43,6 +43,8 @@ export async function simulateQueries(o: SimulateQueriesOptions): Promise<void> 
     const schema = questionsSchema(o.queriesPerPair, o.questionMaxChars);
     let done = 0;
     const finishOne = () => o.onProgress?.(++done, groups.length);
+    // the total at once, so the display never counts against an unknown total
+    o.onProgress?.(0, groups.length);
     await Promise.all(groups.map(async ({pair, owner, other}) => {
         const groupId = stableId("g", pair.id, owner);
         const ids = Array.from({length: o.queriesPerPair}, (_, i) => [stableId("q", groupId, i, "own"), stableId("q", groupId, i, "partner")] as const);

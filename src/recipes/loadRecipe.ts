@@ -1,4 +1,4 @@
-import {existsSync, readdirSync, readFileSync} from "node:fs";
+import {existsSync, readdirSync} from "node:fs";
 import {basename, dirname, isAbsolute, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {isMap, isScalar, LineCounter, parseDocument, type Document} from "yaml";
@@ -6,6 +6,7 @@ import type {z} from "zod";
 import {DittoError} from "../errors/DittoError.js";
 import {recipeSchema, type Recipe} from "./recipeSchema.js";
 import {RecipeError, type RecipeProblem} from "./RecipeError.js";
+import {readTextFile} from "../runs/readTextFile.js";
 
 /** The recipes shipped with ditto (the package's recipes/ folder). */
 export const builtinRecipesDir = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", ...(import.meta.url.includes("/dist/") ? [".."] : []), "recipes");
@@ -16,16 +17,18 @@ export type LoadedRecipe = {recipe: Recipe, file: string, dir: string};
 export function loadRecipe(nameOrPath: string, overrides: string[] = []): LoadedRecipe {
     const file = resolveRecipeFile(nameOrPath);
     const lineCounter = new LineCounter();
-    const doc = parseDocument(readFileSync(file, "utf8"), {lineCounter, prettyErrors: false});
+    const doc = parseDocument(readRecipeText(file), {lineCounter, prettyErrors: false});
     if (doc.errors.length > 0) {
         throw new RecipeError(file, doc.errors.map((e) => ({
-            path: "", line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split("\n")[0]}`
+            path: "", line: lineCounter.linePos(e.pos[0]).line, col: lineCounter.linePos(e.pos[0]).col, message: `YAML syntax: ${e.message.split("\n")[0]}`
         })));
     }
     const problems: RecipeProblem[] = [];
+    const overridden = new Map<string, string>();
     for (const o of overrides) {
         const eq = o.indexOf("=");
-        if (eq <= 0) { problems.push({path: o, message: "override must look like key.path=value (e.g. train.lora.rank=8)"}); continue; }
+        if (eq <= 0) { problems.push({path: "", override: o, message: "an override must look like key.path=value (e.g. train.lora.rank=8)"}); continue; }
+        overridden.set(o.slice(0, eq), o);
         const path = o.slice(0, eq).split(".");
         const raw = o.slice(eq + 1);
         let value: unknown;
@@ -35,10 +38,24 @@ export function loadRecipe(nameOrPath: string, overrides: string[] = []): Loaded
     const data = doc.toJS() ?? {};
     const res = recipeSchema.safeParse(data);
     if (!res.success || problems.length > 0) {
-        for (const issue of res.error?.issues ?? []) problems.push(describeIssue(issue, doc, lineCounter));
+        for (const issue of res.error?.issues ?? []) {
+            const problem = describeIssue(issue, doc, lineCounter);
+            // a value set on the command line is blamed on the command line, not on a line of the file
+            const keys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path.map(String), k].join(".")) : [problem.path];
+            const override = keys.map((k) => [...overridden].find(([path]) => path === k || k.startsWith(path + ".") || path.startsWith(k + "."))?.[1]).find((o) => o !== undefined);
+            problems.push(override !== undefined ? {path: problem.path, override, message: problem.message} : problem);
+        }
         throw new RecipeError(file, problems);
     }
     return {recipe: res.data, file, dir: dirname(file)};
+}
+
+/** The recipe's text; a binary file is refused here, since the YAML parser would call it a syntax error somewhere in the bytes. */
+function readRecipeText(file: string): string {
+    const text = readTextFile(file);
+    if (text.includes("\u0000") || text.includes("\ufffd"))
+        throw new DittoError(`${file} is not a YAML recipe: it holds binary data`, {hint: "give a recipe name (`ditto recipes list`) or a path to a .yaml text file", code: "RECIPE_BINARY"});
+    return text;
 }
 
 export function resolveRecipeFile(nameOrPath: string): string {

@@ -35,6 +35,7 @@ export function turnIdFor(queryId: string): string {
 export async function simulateResponses(o: SimulateResponsesOptions): Promise<void> {
     let done = 0;
     const total = o.queries.length;
+    o.onProgress?.(0, total);
     const systems = new Map<string, string>();
     await Promise.all(o.queries.map(async (q) => {
         const id = turnIdFor(q.id);

@@ -1,6 +1,7 @@
 import {appendFileSync, closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync} from "node:fs";
 import {readLinesSync} from "./readLinesSync.js";
 import {DittoError} from "../errors/DittoError.js";
+import {fileSystemError} from "../errors/fileSystemError.js";
 
 /**
  * An append-only JSONL file of records with a stable `id`, made for resumable stages.
@@ -104,5 +105,5 @@ export function writeError(path: string, err: unknown): DittoError {
         return new DittoError(`${path}: the disk is full`, {hint: "free disk space and run the same command again: finished records are kept and the run resumes", code: "DISK_FULL", cause: err});
     if (code === "EACCES" || code === "EPERM" || code === "EROFS")
         return new DittoError(`${path}: cannot write here (${code})`, {hint: "choose a run folder you can write to (--run DIR)", code: "NOT_WRITABLE", cause: err});
-    return new DittoError(`${path}: write failed: ${err instanceof Error ? err.message : String(err)}`, {cause: err});
+    return fileSystemError(err) ?? new DittoError(`${path}: write failed: ${err instanceof Error ? err.message : String(err)}`, {cause: err});
 }

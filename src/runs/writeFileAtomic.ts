@@ -1,5 +1,6 @@
-import {closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync} from "node:fs";
+import {closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync} from "node:fs";
 import {dirname} from "node:path";
+import {outputDirs} from "./outputDirs.js";
 
 /** Appends bytes to the file being written. */
 export type ByteSink = (bytes: Uint8Array) => void;
@@ -11,7 +12,7 @@ export type ByteSink = (bytes: Uint8Array) => void;
  * file already at `path` is left as it was.
  */
 export function writeFileAtomic(path: string, produce: (write: ByteSink) => void): void {
-    mkdirSync(dirname(path), {recursive: true});
+    outputDirs.make(dirname(path));
     const partial = path + ".partial";
     const fd = openSync(partial, "w");
     try {

@@ -1,4 +1,4 @@
-import {closeSync, fsyncSync, openSync, renameSync, writeFileSync} from "node:fs";
+import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {writeError} from "./JsonlStore.js";
 
 /** Writes a whole JSONL file at once: a temporary file, fsync, rename, so readers never see half a file. */
@@ -14,6 +14,7 @@ export function writeTextAtomic(path: string, text: string): void {
         try { fsyncSync(fd); } finally { closeSync(fd); }
         renameSync(tmp, path);
     } catch (err) {
+        rmSync(tmp, {force: true});
         throw writeError(path, err);
     }
 }

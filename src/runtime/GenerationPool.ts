@@ -101,11 +101,11 @@ export class GenerationPool implements GenerationBackend {
                         signal: req.signal,
                         stopOnAbortSignal: true,
                         onTextChunk: req.onText,
-                        onToken: (t) => { tokens += t.length; },
+                        // counted as they come, so progress shows work in flight, not only finished records
+                        onToken: (t) => { tokens += t.length; pool!.generatedTokens += t.length; },
                         budgets: thinking ? undefined : {thoughtTokens: 0},
                         tokenBias: req.bannedTokens && req.bannedTokens.length > 0 ? banned(model, req.bannedTokens) : undefined
                     });
-                    pool!.generatedTokens += tokens;
                     const reason = res.metadata.stopReason;
                     return {text: res.response, tokens, finish: reason === "maxTokens" ? "length" : reason === "abort" ? "abort" : "stop"};
                 }

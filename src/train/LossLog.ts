@@ -1,5 +1,6 @@
 import {appendFileSync, existsSync, readFileSync, writeFileSync} from "node:fs";
 import type {LossRecord} from "./lossRecord.js";
+import {writeError} from "../runs/JsonlStore.js";
 
 /**
  * DIR/loss.jsonl. On resume from step N the lines after N (written after the checkpoint, before
@@ -16,7 +17,11 @@ export class LossLog {
     }
 
     public append(record: LossRecord): void {
-        appendFileSync(this.path, JSON.stringify(record) + "\n");
+        try {
+            appendFileSync(this.path, JSON.stringify(record) + "\n");
+        } catch (err) {
+            throw writeError(this.path, err);
+        }
     }
 
     /** Reads a loss log; a half-written last line (crash mid-write) is skipped. */

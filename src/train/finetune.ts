@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, writeFileSync} from "node:fs";
+import {existsSync, writeFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
 import type {EngineOpenOptions, TrainBatch, TrainEngine} from "../engine/TrainEngine.js";
@@ -24,6 +24,8 @@ import {formatDuration} from "./formatDuration.js";
 import {readGgufHeader} from "../gguf/readGgufHeader.js";
 import {modelShapeOf} from "../engine/modelShapeOf.js";
 import {formatMemoryPlan} from "../engine/formatMemoryPlan.js";
+import {readDataset} from "./readDataset.js";
+import {outputDirs} from "../runs/outputDirs.js";
 
 export type FinetuneHooks = {
     /** the engine to train with; default: the native engine (src/engine/openEngine) */
@@ -91,7 +93,9 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
             throw new DittoError(`${outDir} already holds a training run (loss.jsonl or checkpoints/)`,
                 {hint: "pass --resume to continue it, or choose another --out", code: "TRAIN_OUT_EXISTS"});
     }
-    mkdirSync(outDir, {recursive: true});
+    // a bad data set is found before the output folder is made and the model's vocabulary is loaded
+    readDataset(o.dataPath);
+    outputDirs.make(outDir);
 
     const tokenizer = hooks.tokenizer ?? await ChatTokenizer.load(o.modelPath);
     let engine: TrainEngine | undefined;

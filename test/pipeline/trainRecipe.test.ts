@@ -16,9 +16,9 @@ const env = {...process.env, DITTO_MODELS: join(fixtureDir, "models"), DITTO_THR
 const canUnshare = process.getuid?.() === 0 && spawnSync("unshare", ["-n", "true"]).status === 0;
 const cmd = (run: string) => [...(canUnshare ? ["unshare", "-n", process.execPath] : [process.execPath]),
     "--import", "tsx", entry, "train", "--recipe", "tiny", "--run", run, "--progress", "log", "--offline",
-    // one conversation at a time: llama.cpp's batched sums depend on which sequences share a batch, so
-    // only sequential generation is bit-identical across a kill and resume (records and ids are either way)
-    "runtime.parallel=1",
+    // one conversation at a time (the README's promise for --deterministic): llama.cpp's batched sums depend
+    // on which sequences share a batch, so only sequential generation is bit-identical across a kill and resume
+    "--deterministic",
     // smaller than the shipped demo, to keep CI short: same stages, fewer and shorter records
     "characters.count=6", "generate.queries_per_pair=2", "generate.samples=1", "generate.turns_per_session=2",
     "generate.sampling.max_tokens=24", "train.max_steps=6", "train.save_every=2", "eval.turns=2"];

@@ -9,6 +9,9 @@ import {writeJsonlAtomic} from "../../runs/writeJsonlAtomic.js";
 import {GenerationPool} from "../../runtime/GenerationPool.js";
 import {loadModel} from "../../runtime/loadModel.js";
 import {gpuChoices, openLlama, type GpuChoice} from "../../runtime/openLlama.js";
+import {accessSync, constants, existsSync, statSync} from "node:fs";
+import {dirname, resolve} from "node:path";
+import {outputDirs} from "../../runs/outputDirs.js";
 
 export function registerCharactersElicitCommand(characters: Command): void {
     // the recipe schema holds every default; this command shows the same ones
@@ -24,13 +27,20 @@ export function registerCharactersElicitCommand(characters: Command): void {
         .option("--max-tokens <n>", "longest profile, in tokens", String(d.generate.sampling.max_tokens))
         .option("--gpu <gpu>", `llama.cpp backend: ${gpuChoices.join(", ")}`, d.runtime.gpu)
         .requiredOption("--out <file>", "where to write the characters (JSONL)")
+        .option("--offline", "forbid any network use (same as DITTO_OFFLINE=1)")
         .addHelpText("after", "\nExample:\n  ditto characters elicit --model qwen2.5-7b-instruct-q8_0 --count 200 --lang en,zh --out characters.jsonl")
-        .action(async (opts: {model: string, count: string, lang: string, seed: string, parallel: string, threads?: string, maxTokens: string, gpu: string, out: string}) => {
+        .action(async (opts: {model: string, count: string, lang: string, seed: string, parallel: string, threads?: string, maxTokens: string, gpu: string, out: string, offline?: boolean}) => {
             const int = (name: string, v: string) => {
                 const n = Number(v);
                 if (!Number.isInteger(n) || n < 1) throw new DittoError(`--${name} ${v} is not a positive integer`, {hint: `e.g. --${name} 8`});
                 return n;
             };
+            if (opts.offline) process.env.DITTO_OFFLINE = "1";
+            // the output is written at the end: a folder that cannot hold it fails now, not after the model's work
+            if (existsSync(opts.out) && statSync(opts.out).isDirectory())
+                throw new DittoError(`--out ${opts.out} is a folder`, {hint: "give a file name, e.g. --out characters.jsonl", code: "CLI_OPTION"});
+            outputDirs.make(dirname(resolve(opts.out)));
+            accessSync(dirname(resolve(opts.out)), constants.W_OK);
             const path = resolveModelRef(opts.model);
             const llama = await openLlama(opts.gpu as GpuChoice);
             const model = await loadModel(llama, path);

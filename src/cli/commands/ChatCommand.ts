@@ -24,7 +24,7 @@ export function registerChatCommand(program: Command): void {
         .option("--temperature <t>", "sampling temperature", "0.7")
         .option("--context-size <n>", "tokens of conversation kept", "4096")
         .option("--seed <n>", "sampling seed (same seed, same replies)");
-    runtimeOptions.add(cmd, ["gpu", "threads"]);
+    runtimeOptions.add(cmd, ["gpu", "threads", "offline"]);
     cmd.addHelpText("after", `
 Examples:
   ditto chat --model qwen2.5-7b-instruct-q8_0 --adapter runs/qwen-7b/train/adapter.gguf --run runs/qwen-7b --character "Ada Lovelace"
@@ -32,7 +32,7 @@ Examples:
 
 In the chat: /reset, /character NAME, /save FILE, /help, /quit. Ctrl-C stops a reply, not the chat.`);
     cmd.action(async (opts: {model: string, adapter?: string, character?: string, profile?: string, run?: string, maxTokens: string,
-                             temperature: string, contextSize: string, seed?: string, gpu?: string, threads?: string}) => {
+                             temperature: string, contextSize: string, seed?: string, gpu?: string, threads?: string, offline?: boolean}) => {
         const rt = runtimeOptions.read(opts);
         if (!opts.character === !opts.profile)
             throw new DittoError("give exactly one of --character NAME and --profile FILE", {hint: "e.g. --character \"Ada Lovelace\"", code: "CLI_OPTION"});

@@ -17,9 +17,8 @@ export function registerEvalCommand(program: Command): void {
         .option("--judge <model>", "judge model (default: the recipe's models.judge, else the model under test without adapter)")
         .option("--from <file>", "evaluate on a published WikiRoleEval JSONL file instead of the run's held-out characters")
         .option("--parallel <n>", "conversations at once (default: the recipe's runtime.parallel)")
-        .option("--quiet", "no progress output")
         .argument("[overrides...]", "recipe overrides key.path=value, e.g. eval.samples=1");
-    runtimeOptions.add(cmd, ["gpu", "threads"]);
+    runtimeOptions.add(cmd, ["gpu", "threads", "offline", "progress"]);
     cmd.addHelpText("after", `
 Stages: build (RUN/eval/evalset.jsonl), run (answers.jsonl, judgements.jsonl), report (report.json, .md, .html).
 Every stage resumes: after Ctrl-C, run the same command again.
@@ -30,7 +29,7 @@ Examples:
   ditto eval run --run runs/tiny --no-adapter eval.samples=1
   ditto eval report --run runs/tiny`);
     cmd.action(async (stage: string | undefined, overrides: string[], opts: {run: string, recipe?: string, model?: string, adapter?: string | false,
-                                                                         judge?: string, from?: string, parallel?: string, quiet?: boolean, gpu?: string, threads?: string}) => {
+                                                                         judge?: string, from?: string, parallel?: string, quiet?: boolean, progress?: string, offline?: boolean, gpu?: string, threads?: string}) => {
         const rt = runtimeOptions.read(opts);
         // the stage is optional, so a first override lands in its place
         if (stage?.includes("=")) { overrides = [stage, ...overrides]; stage = undefined; }
@@ -49,7 +48,7 @@ Examples:
             stop.abort();
         };
         process.on("SIGINT", onSigint);
-        const log = (l: string) => { if (!opts.quiet) process.stderr.write(l + "\n"); };
+        const log = (l: string) => { if (rt.progress !== "none") process.stderr.write(l + "\n"); };
         let lastProgress = Date.now();
         try {
             const res = await evaluateRun({

@@ -47,6 +47,7 @@ export function registerFinetuneCommand(program: Command): void {
         .option("--keep-checkpoints <n>", `checkpoints kept on disk (default ${d.keepCheckpoints})`)
         .option("--resume", "continue from the last checkpoint in --out")
         .option("--progress <mode>", "bar, log or none (default: bar on a terminal, else log)")
+        .option("--offline", "forbid any network use (same as DITTO_OFFLINE=1; training never uses the network)")
         .option("--show-mask [line]", "print one session (first, or the given dataset line) with the trained tokens in [[ ]] and exit")
         .addHelpText("after", "\nExamples:\n" +
             "  ditto finetune --model models/tiny-qwen2.gguf --data runs/demo/dataset.jsonl --show-mask\n" +

@@ -1,11 +1,13 @@
 import {existsSync, readFileSync} from "node:fs";
-import {relative} from "node:path";
+import {join, relative, resolve} from "node:path";
 import {Option, type Command} from "commander";
 import {trainRecipe} from "../../pipeline/trainRecipe.js";
 import {trainStages, type TrainStage} from "../../pipeline/trainStages.js";
 import {loadRecipe} from "../../recipes/loadRecipe.js";
+import {readManifest} from "../../runs/readManifest.js";
 import {runtimeOptions} from "./runtimeOptions.js";
 import {parseShard} from "./parseShard.js";
+import {interruptNotice} from "./interruptNotice.js";
 
 export function registerTrainCommand(program: Command): void {
     const cmd = program.command("train")
@@ -15,15 +17,16 @@ export function registerTrainCommand(program: Command): void {
         .addOption(new Option("--from <stage>", "first stage to run (earlier ones must be complete)").choices([...trainStages]))
         .addOption(new Option("--until <stage>", "last stage to run").choices([...trainStages]))
         .option("--shard <i/n>", "generate only shard i of n (0-based) of the queries and responses; merge with `ditto runs merge`")
-        .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, else log lines)").choices(["bar", "log", "none"]))
         .option("--activation-memory <mb>", "MB of activations kept for the backward instead of recomputed (= train.activation_memory_mb; lowered if memory is short)")
+        .option("--deterministic", "one conversation at a time (runtime.parallel=1): the same recipe and seed give the same files, even across a kill and resume; slower")
         .argument("[overrides...]", "recipe overrides as key.path=value, e.g. train.lora.rank=8");
-    runtimeOptions.add(cmd, ["gpu", "threads", "offline"]);
+    runtimeOptions.add(cmd, ["gpu", "threads", "offline", "progress"]);
     cmd.addHelpText("after", `
 Stages: ${trainStages.join(" -> ")}
 
 Examples:
   ditto train --recipe tiny                      # offline demo on a self-made tiny model
+  ditto train --recipe tiny --deterministic      # reproducible to the byte (one conversation at a time)
   ditto train --recipe qwen-7b --offline         # air-gapped: models already in ./models
   ditto train --recipe qwen-7b --until dataset   # only write the data set
   ditto train --recipe qwen-7b --from finetune train.lora.rank=32
@@ -35,18 +38,26 @@ Sharded generation (e.g. on 4 machines):
   ditto runs merge --out runs/qwen-7b runs/s0 runs/s1 runs/s2 runs/s3
   ditto train --recipe qwen-7b --run runs/qwen-7b --from sessions`);
     cmd.action(async (overrides: string[], opts: {recipe: string, run?: string, from?: TrainStage, until?: TrainStage,
-                                                  progress?: "bar" | "log" | "none", gpu?: string, threads?: string, offline?: boolean, shard?: string,
+                                                  progress?: string, quiet?: boolean, gpu?: string, threads?: string, offline?: boolean, shard?: string, deterministic?: boolean,
                                                   activationMemory?: string}) => {
         const rt = runtimeOptions.read(opts);
-        if (rt.offline) process.env.DITTO_OFFLINE = "1";
-        const withFlags = opts.activationMemory === undefined ? overrides : [...overrides, `train.activation_memory_mb=${opts.activationMemory}`];
-        const {recipe, file, dir} = loadRecipe(opts.recipe, withFlags);
+        const flags = [
+            ...(opts.deterministic ? ["runtime.parallel=1"] : []),
+            ...(opts.activationMemory === undefined ? [] : [`train.activation_memory_mb=${opts.activationMemory}`])
+        ];
+        const {recipe, file, dir} = loadRecipe(opts.recipe, [...overrides, ...flags]);
         const started = Date.now();
-        const res = await trainRecipe({
-            recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,
-            gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, progress: opts.progress,
-            shard: opts.shard === undefined ? undefined : parseShard(opts.shard)
-        });
+        const stopNotice = interruptNotice(() => resolve(opts.run ?? join("runs", recipe.name)));
+        let res;
+        try {
+            res = await trainRecipe({
+                recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,
+                gpu: cmd.getOptionValueSource("gpu") === "default" ? undefined : rt.gpu, threads: rt.threads, progress: rt.progress,
+                shard: opts.shard === undefined ? undefined : parseShard(opts.shard)
+            });
+        } finally {
+            stopNotice();
+        }
         const rel = (p: string) => { const r = relative(process.cwd(), p); return r === "" ? "." : r.startsWith("..") ? p : r; };
         const lines = [`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s: ${rel(res.runDir)}`];
         if (existsSync(res.datasetPath)) {
@@ -61,8 +72,25 @@ Sharded generation (e.g. on 4 machines):
             const f = (x: number | null, d: number) => x === null ? "-" : x.toFixed(d);
             lines.push(`  ${variant.padEnd(9)} consistency ${f(m.consistency, 2)}  knowledge ${f(m.knowledge, 2)}  rejection ${f(m.rejection, 2)}  (${m.turns} turns)`);
         }
-        if (res.adapterPath) lines.push(`  chat      ditto chat --model ${recipe.models.student ?? recipe.models.generator} --adapter ${rel(res.adapterPath)}`);
+        if (res.adapterPath) {
+            const character = heldOutLabel(res.runDir);
+            lines.push(`  chat      ditto chat --model ${shellWord(recipe.models.student ?? recipe.models.generator)} --adapter ${shellWord(rel(res.adapterPath))}` +
+                (character ? ` --run ${shellWord(rel(res.runDir))} --character ${shellWord(character)}` : ` --character ${shellWord("Ada Lovelace")}`));
+        }
         console.log(lines.join("\n"));
     });
 }
 
+/** A held-out character of the run (the evaluation's first), to chat with one the adapter never saw. */
+function heldOutLabel(runDir: string): string | undefined {
+    const path = join(runDir, "characters.jsonl");
+    if (!existsSync(path)) return undefined;
+    const held = new Set(readManifest(runDir)?.split?.eval ?? []);
+    const chars = readFileSync(path, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as {id: string, label: string});
+    return (chars.find((c) => held.has(c.id)) ?? chars[0])?.label;
+}
+
+/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
+function shellWord(word: string): string {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
