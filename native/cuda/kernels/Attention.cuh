@@ -367,14 +367,9 @@ template <int D> __global__ void attnBackwardQKernel(AttnArgs a) {
 
 // Kernels above 48 KiB of dynamic shared memory must opt in once per device.
 template <typename K> inline void attnLaunchSetup(K kernel, size_t bytes) {
-#ifndef DITTO_CUDA_EMU
-    if (bytes > 48 * 1024) {
-        cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes);
-        if (e != cudaSuccess) throw std::runtime_error(std::string("attention: cannot reserve shared memory: ") + cudaGetErrorString(e));
-    }
-#else
-    (void)kernel; (void)bytes;
-#endif
+    if (bytes <= 48 * 1024) return;
+    cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes);
+    if (e != cudaSuccess) throw std::runtime_error(std::string("attention: cannot reserve shared memory: ") + cudaGetErrorString(e));
 }
 
 template <int D> inline void attentionForwardD(cudaStream_t stream, const AttnArgs& a) {
