@@ -3,10 +3,10 @@
 // build; the real library natively, skipped when it is not installed).
 //
 // Tolerances (relative, floor 1e-3 of the largest reference value) from the measured errors:
-// float output carries only fp32 accumulation error (measured <= 2e-5 at K <= 257), so 2e-4
-// catches any wrong element, lost k-chunk or misplaced bias; bf16 output adds one rounding
-// (<= 2^-9 = 1.95e-3 relative), so 4e-3. C columns past N (ld padding) must stay untouched, and
-// beta == 0 runs on a C filled with NaN, which must not leak into the result.
+// float output carries only fp32 accumulation error (measured <= 4.4e-5 at K <= 96), so 2e-4
+// catches any wrong element, lost k-chunk or misplaced bias; bf16 output adds one rounding (half
+// an ulp, <= 2^-8 = 3.9e-3 relative; measured 3.89e-3), so 8e-3. C columns past N (ld padding)
+// must stay untouched, and beta == 0 runs on a C filled with NaN, which must not leak through.
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -32,7 +32,7 @@ struct Case {
 
 enum class Path { Auto, Wmma64, Wmma128 };
 
-constexpr double kTolFloat = 2e-4, kTolBf16 = 4e-3;
+constexpr double kTolFloat = 2e-4, kTolBf16 = 8e-3;
 
 std::string describe(const char* backend, const Case& c, bool bf16Out) {
     char s[200];
@@ -66,7 +66,7 @@ double runCase(GemmEngine& engine, const char* backend, Path path, const Case& c
     for (auto& x : A) x = toBf16(uni(rng));
     for (auto& x : B) x = toBf16(uni(rng));
     std::vector<Tout> C((size_t)c.M * ldc);
-    const float sentinel = 1234.5f;
+    const float sentinel = 1232.0f;  // exact in bf16
     for (int m = 0; m < c.M; m++)
         for (int n = 0; n < ldc; n++)
             setOut(C[(size_t)m * ldc + n], n >= c.N ? sentinel : c.beta == 0 ? NAN : uni(rng));
@@ -94,12 +94,17 @@ double runCase(GemmEngine& engine, const char* backend, Path path, const Case& c
     Tout* dC = toDevice(C);
     float* dBias = toDevice(bias);
     const float* biasArg = c.bias ? dBias : nullptr;
-    if (path == Path::Auto)
-        gemm<Tout>(engine, 0, c.ta, c.tb, c.M, c.N, c.K, c.alpha, dA, lda, dB, ldb, c.beta, dC, ldc, biasArg);
-    else if (path == Path::Wmma64)
-        gemm_detail::launchWmma<64, 64, 32, 32, Tout>(0, c.ta, c.tb, c.M, c.N, c.K, c.alpha, dA, lda, dB, ldb, c.beta, dC, ldc, biasArg);
-    else
-        gemm_detail::launchWmma<128, 128, 64, 32, Tout>(0, c.ta, c.tb, c.M, c.N, c.K, c.alpha, dA, lda, dB, ldb, c.beta, dC, ldc, biasArg);
+    std::string thrown;
+    try {
+        if (path == Path::Auto)
+            gemm<Tout>(engine, 0, c.ta, c.tb, c.M, c.N, c.K, c.alpha, dA, lda, dB, ldb, c.beta, dC, ldc, biasArg);
+        else if (path == Path::Wmma64)
+            gemm_detail::launchWmma<64, 64, 32, 32, Tout>(0, c.ta, c.tb, c.M, c.N, c.K, c.alpha, dA, lda, dB, ldb, c.beta, dC, ldc, biasArg);
+        else
+            gemm_detail::launchWmma<128, 128, 64, 32, Tout>(0, c.ta, c.tb, c.M, c.N, c.K, c.alpha, dA, lda, dB, ldb, c.beta, dC, ldc, biasArg);
+    } catch (const std::exception& e) {
+        thrown = e.what();
+    }
     cudaError_t err = cudaDeviceSynchronize();
     std::vector<Tout> got(C.size());
     cudaMemcpy(got.data(), dC, got.size() * sizeof(Tout), cudaMemcpyDeviceToHost);
@@ -109,8 +114,8 @@ double runCase(GemmEngine& engine, const char* backend, Path path, const Case& c
     cudaFree(dBias);
     const bool bf16Out = std::is_same<Tout, bf16>::value;
     std::string what = describe(backend, c, bf16Out);
-    if (err != cudaSuccess) {
-        failCurrentTest((what + ": " + cudaGetErrorString(err)).c_str());
+    if (!thrown.empty() || err != cudaSuccess) {
+        failCurrentTest((what + ": " + (thrown.empty() ? cudaGetErrorString(err) : thrown)).c_str());
         return INFINITY;
     }
     std::vector<float> gotC((size_t)c.M * c.N);
