@@ -13,12 +13,11 @@ const defaultActivationMemoryMb = 1024;
  * event loop), initialises LoRA A (seeded) and B = 0. Rejects with an EngineError naming an
  * unsupported architecture or tensor type, a missing file, or a bad option.
  * Defaults: threads = physical cores, activationMemoryMb = 1024 (a 0.5B model at 512 tokens
- * keeps all 24 layers in ~0.9 GB and skips the recompute; deeper or longer runs recompute the rest), device "auto" (= CPU until the CUDA engine lands).
+ * keeps all 24 layers in ~0.9 GB and skips the recompute; deeper or longer runs recompute the rest), device "auto" (CUDA when built and a GPU is present, else the CPU;
+ * `info.device.note` says why CUDA was not used).
  */
 export async function openEngine(options: EngineOpenOptions): Promise<NativeTrainEngine> {
     const device = options.device ?? "auto";
-    if (device === "cuda")
-        throw new EngineError("device", "device \"cuda\" is not available: this build has only the CPU engine", {hint: "use --device cpu or auto"});
     const {lora} = options;
     for (const t of lora.targets)
         if (!loraTargets.includes(t))
@@ -35,10 +34,14 @@ export async function openEngine(options: EngineOpenOptions): Promise<NativeTrai
             targets: targetMask(lora.targets),
             threads: options.threads ?? physicalCores(),
             seed: options.seed,
-            activationMemoryMb: options.activationMemoryMb ?? defaultActivationMemoryMb
+            activationMemoryMb: options.activationMemoryMb ?? defaultActivationMemoryMb,
+            device
         });
         return new NativeTrainEngine(native);
     } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message.startsWith("device cuda is not available"))
+            throw new EngineError("device", message, {cause: error, hint: "use --device cpu (or auto, which falls back to the CPU)"});
         throw new EngineError("open", error instanceof Error ? error.message : String(error), {
             cause: error,
             hint: "check the model path, and that it is a llama/qwen2/qwen3 GGUF with F32, F16, BF16, Q8_0, Q4_K or Q6_K weights"

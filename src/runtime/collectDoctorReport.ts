@@ -3,6 +3,8 @@ import {createRequire} from "node:module";
 import {availableParallelism, freemem, totalmem} from "node:os";
 import {dirname, join} from "node:path";
 import {getModuleVersion, type Llama} from "node-llama-cpp";
+import {loadNativeAddon} from "../engine/loadNativeAddon.js";
+import type {NativeAddon} from "../engine/NativeAddon.js";
 import {formatBytes} from "../models/formatBytes.js";
 import {listModels} from "../models/listModels.js";
 import {offlineSetting} from "../models/offlineSetting.js";
@@ -77,6 +79,7 @@ export async function collectDoctorReport(options: DoctorOptions = {}): Promise<
             hint: disk.free < 10e9 ? "a 7-8B model at Q8_0 takes ~8.5 GB, a training run a few GB more: free space or set DITTO_MODELS to a larger disk" : undefined});
 
     checks.push(trainingEngineCheck());
+    checks.push(...trainingDeviceChecks());
     const offline = offlineSetting(options.offline);
     checks.push({name: "network", status: "ok", value: offline ? `off (${offline})` : "only `ditto models pull` uses it (--offline or DITTO_OFFLINE=1 turn it off)"});
     return checks;
@@ -127,4 +130,25 @@ function trainingEngineCheck(): DoctorCheck {
         return {name: "training engine", status: "fail", value: failed.map((f) => `${f.file}: ${f.error}`).join("; "),
             hint: "rebuild it with `npm run build:native` (it must be built for this Node version and machine)"};
     return {name: "training engine", status: "ok", value: `loads (${results.map((r) => join(release, r.file)).join(", ")})`};
+}
+
+/** One row per training device: the CPU kernel, and whether the CUDA engine can run here. */
+function trainingDeviceChecks(): DoctorCheck[] {
+    let addon: NativeAddon;
+    try {
+        addon = loadNativeAddon();
+    } catch {
+        return [];
+    }
+    const rows: DoctorCheck[] = [{name: "train on cpu", status: "ok", value: `yes (${addon.gemmKernel()} kernel)`}];
+    const cuda = addon.cudaProbe(false);
+    if (cuda.available) {
+        const d = cuda.device;
+        rows.push({name: "train on cuda", status: "ok",
+            value: `${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 1e9).toFixed(0)} GB, products: ${d.gemm} (unverified on real GPUs; see native/README.md)`});
+    } else {
+        const [problem, ...fix] = cuda.reason.split("; ");
+        rows.push({name: "train on cuda", status: "warn", value: `no: ${problem}`, hint: fix.length ? fix.join("; ") : undefined});
+    }
+    return rows;
 }

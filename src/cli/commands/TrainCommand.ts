@@ -15,6 +15,7 @@ export function registerTrainCommand(program: Command): void {
         .addOption(new Option("--from <stage>", "first stage to run (earlier ones must be complete)").choices([...trainStages]))
         .addOption(new Option("--until <stage>", "last stage to run").choices([...trainStages]))
         .option("--shard <i/n>", "generate only shard i of n (0-based) of the queries and responses; merge with `ditto runs merge`")
+        .addOption(new Option("--device <device>", "training engine: auto (CUDA when this build has it and a GPU is present, else the CPU), cpu or cuda (default: the recipe's train.device)").choices(["auto", "cpu", "cuda"]))
         .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, else log lines)").choices(["bar", "log", "none"]))
         .argument("[overrides...]", "recipe overrides as key.path=value, e.g. train.lora.rank=8");
     runtimeOptions.add(cmd, ["gpu", "threads", "offline"]);
@@ -34,10 +35,10 @@ Sharded generation (e.g. on 4 machines):
   ditto runs merge --out runs/qwen-7b runs/s0 runs/s1 runs/s2 runs/s3
   ditto train --recipe qwen-7b --run runs/qwen-7b --from sessions`);
     cmd.action(async (overrides: string[], opts: {recipe: string, run?: string, from?: TrainStage, until?: TrainStage,
-                                                  progress?: "bar" | "log" | "none", gpu?: string, threads?: string, offline?: boolean, shard?: string}) => {
+                                                  progress?: "bar" | "log" | "none", device?: string, gpu?: string, threads?: string, offline?: boolean, shard?: string}) => {
         const rt = runtimeOptions.read(opts);
         if (rt.offline) process.env.DITTO_OFFLINE = "1";
-        const {recipe, file, dir} = loadRecipe(opts.recipe, overrides);
+        const {recipe, file, dir} = loadRecipe(opts.recipe, opts.device ? [...overrides, `train.device=${opts.device}`] : overrides);
         const started = Date.now();
         const res = await trainRecipe({
             recipe, recipeFile: file, recipeDir: dir, runDir: opts.run, from: opts.from, until: opts.until,
