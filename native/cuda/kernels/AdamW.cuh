@@ -29,7 +29,7 @@ template <typename S> AdamWDevice adamwDevice(const S& s, double norm, int64_t s
 
 // A fixed grid whatever n, each thread's share and each tree fixed: the same bits every run.
 constexpr int kSumBlocks = 256, kSumThreads = 256;
-constexpr size_t sumOfSquaresScratchBytes = kSumBlocks * sizeof(double);
+inline size_t sumOfSquaresScratchBytes(int64_t /*n: any size uses the same fixed grid*/ = 0) { return kSumBlocks * sizeof(double); }
 
 // Block-wide sum in a fixed tree over sh (blockDim.x doubles of shared memory, a power of two).
 __device__ __forceinline__ double blockSumFixed(double v, double* sh) {
@@ -64,21 +64,22 @@ template <int V> __global__ void sumOfSquaresPartialKernel(double* partial, cons
     double total = blockSumFixed(acc, sh);
     if (threadIdx.x == 0) partial[blockIdx.x] = total;
 }
-__global__ void sumOfSquaresFinalKernel(double* out, const double* partial) {
-    DITTO_SHARED(double, sh, kSumBlocks);
+template <int Blocks> __global__ void sumOfSquaresFinalKernel(double* out, const double* partial) {
+    DITTO_SHARED(double, sh, Blocks);
     double total = blockSumFixed(partial[threadIdx.x], sh);
     if (threadIdx.x == 0) out[0] = total;
 }
 
 // out[0] = sum over i of (g[i] * scale)^2, each term in double as the CPU engine forms it.
-// scratch: sumOfSquaresScratchBytes on the device.
+// scratch: sumOfSquaresScratchBytes() on the device. scale is double: the CPU scales in double
+// (a float 1/gradScale would move the norm by up to 3e-8).
 inline void sumOfSquares(cudaStream_t stream, double* out, const float* g, int64_t n, double scale, void* scratch) {
     double* partial = static_cast<double*>(scratch);
     if (allAligned(32, (const void*)g))
         dittoLaunch(sumOfSquaresPartialKernel<kVec>, dim3(kSumBlocks), dim3(kSumThreads), 0, stream, partial, g, n, scale);
     else
         dittoLaunch(sumOfSquaresPartialKernel<1>, dim3(kSumBlocks), dim3(kSumThreads), 0, stream, partial, g, n, scale);
-    dittoLaunch(sumOfSquaresFinalKernel, dim3(1), dim3(kSumBlocks), 0, stream, out, (const double*)partial);
+    dittoLaunch(sumOfSquaresFinalKernel<kSumBlocks>, dim3(1), dim3(kSumBlocks), 0, stream, out, (const double*)partial);
 }
 
 // Engine::optimizerStep's loop body in its float operation order. Products that feed an add are

@@ -4,6 +4,10 @@
 //                       dxn += p E_c (gemm, beta 1)
 //   then                ceFinish (loss, dxn = dxn / s - E[target])
 // m starts at -inf, s and tl at 0, dxn at 0. One block per row, fp32.
+//
+// p is bf16 (a product input): each term of dxn carries a 2^-8 relative rounding. A confident
+// target loses nothing to it: when it is the running max its p is exp(0) = 1, exact in bf16, so
+// dxn / s - E[target] cancels in fp32 as on the CPU.
 #pragma once
 #include "Elementwise.cuh"
 
@@ -83,7 +87,9 @@ inline void ceRescaleRows(cudaStream_t stream, float* dxn, const float* factor, 
 template <int V>
 __global__ void ceFinishKernel(float* loss, float* dxn, const float* m, const float* s, const float* tl, int C, const bf16* targetRows) {
     int64_t i = blockIdx.x;
-    if (threadIdx.x == 0) loss[i] = m[i] + logf(s[i]) - tl[i];
+    // m - tl first: exact when the target is (near) the max, so a confident target's small loss
+    // keeps its digits (the CPU's m + log s - tl rounds at m's magnitude)
+    if (threadIdx.x == 0) loss[i] = (m[i] - tl[i]) + logf(s[i]);
     if (!dxn) return;
     float inv = 1.0f / s[i];
     float* row = dxn + i * C;
@@ -97,8 +103,8 @@ __global__ void ceFinishKernel(float* loss, float* dxn, const float* m, const fl
         storeF<V>(row + c, v);
     }
 }
-// loss (Nt) = m + log s - tl ; dxn = dxn / s - E[target] when dxn is not null (targetRows (Nt,C):
-// the target rows of the output matrix, gathered by the engine)
+// loss (Nt) = m + log s - tl ; dxn = dxn / s - E[target] when dxn is not null. targetRows (Nt,C):
+// the target rows of the output matrix, gathered by the engine, bf16 as the chunks' E_c.
 inline void ceFinish(cudaStream_t stream, float* loss, float* dxn, const float* m, const float* s, const float* tl, int64_t Nt, int C,
                      const bf16* targetRows) {
     if (Nt <= 0) return;

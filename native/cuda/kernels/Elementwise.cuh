@@ -5,6 +5,8 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 
 #include "../compat/Cuda.h"
 #include "MathShared.h"
@@ -15,23 +17,17 @@ namespace ditto::cuda::ew {
 
 // ---- device helpers shared by the kernels of this directory ------------------------------------
 
-__device__ __forceinline__ float f32(float x) { return x; }
-__device__ __forceinline__ float f32(bf16 x) { return toFloat(x); }
-template <typename T> __device__ __forceinline__ T fromF32(float x);
-template <> __device__ __forceinline__ float fromF32<float>(float x) { return x; }
-template <> __device__ __forceinline__ bf16 fromF32<bf16>(float x) { return toBf16(x); }
-
 // N consecutive values moved as one aligned access (16 bytes for 8 bf16 or 4 floats).
 template <typename T, int N> struct alignas(sizeof(T) * N) Pack { T v[N]; };
 template <int N, typename T> __device__ __forceinline__ void loadF(const T* p, float (&out)[N]) {
     Pack<T, N> pk = *reinterpret_cast<const Pack<T, N>*>(p);
 #pragma unroll
-    for (int j = 0; j < N; j++) out[j] = f32(pk.v[j]);
+    for (int j = 0; j < N; j++) out[j] = toFloat(pk.v[j]);
 }
 template <int N, typename T> __device__ __forceinline__ void storeF(T* p, const float (&in)[N]) {
     Pack<T, N> pk;
 #pragma unroll
-    for (int j = 0; j < N; j++) pk.v[j] = fromF32<T>(in[j]);
+    for (int j = 0; j < N; j++) pk.v[j] = fromFloat<T>(in[j]);
     *reinterpret_cast<Pack<T, N>*>(p) = pk;
 }
 
@@ -234,19 +230,25 @@ template <typename T> __global__ void ropeKernel(T* x, const int32_t* pos, int H
         int h = e / half, k = e - h * half;
         int a = rp.mode == 0 ? 2 * k : k, b = rp.mode == 0 ? 2 * k + 1 : k + half;
         T* v = xi + (int64_t)h * D;
-        float x0 = f32(v[a]), x1 = f32(v[b]);
-        v[a] = fromF32<T>(x0 * cs[k] - x1 * sn[k]);
-        v[b] = fromF32<T>(x0 * sn[k] + x1 * cs[k]);
+        float x0 = toFloat(v[a]), x1 = toFloat(v[b]);
+        v[a] = fromFloat<T>(__fmul_rn(x0, cs[k]) - __fmul_rn(x1, sn[k]));  // rounded as the CPU rounds (no FMA)
+        v[b] = fromFloat<T>(__fmul_rn(x0, sn[k]) + __fmul_rn(x1, cs[k]));
     }
 }
 // x (N,H,D) rotated in place by position pos[i]; dims at and beyond nRot untouched
+inline void ropeCheck(const RopeDevice& rp, int D) {
+    if (rp.nRot > D || rp.nRot % 2 || rp.nRot / 2 > kRopeMaxHalf)
+        throw std::runtime_error("rope: nRot " + std::to_string(rp.nRot) + " must be even, <= head dim " + std::to_string(D) + " and <= 256");
+}
 template <typename T> void ropeForward(cudaStream_t stream, T* x, const int32_t* pos, int64_t N, int H, int D, RopeDevice rp) {
     if (N <= 0 || rp.nRot <= 0) return;
+    ropeCheck(rp, D);
     dittoLaunch(ropeKernel<T>, dim3((unsigned)N), dim3(kThreads), 0, stream, x, pos, H, D, rp, 1.0f);
 }
 // the inverse rotation: a rotation's transpose, so the gradient rotates back
 template <typename T> void ropeBackward(cudaStream_t stream, T* dx, const int32_t* pos, int64_t N, int H, int D, RopeDevice rp) {
     if (N <= 0 || rp.nRot <= 0) return;
+    ropeCheck(rp, D);
     dittoLaunch(ropeKernel<T>, dim3((unsigned)N), dim3(kThreads), 0, stream, dx, pos, H, D, rp, -1.0f);
 }
 
@@ -311,7 +313,7 @@ template <typename Tout, int V> __global__ void addIntoKernel(Tout* out, const f
             for (int j = 0; j < V; j++) x[j] += y[j];
             storeF<V>(out + i, x);
         } else {
-            for (int64_t j = i; j < n; j++) out[j] = fromF32<Tout>(a[j] + b[j]);
+            for (int64_t j = i; j < n; j++) out[j] = fromFloat<Tout>(a[j] + b[j]);
         }
     }
 }
@@ -381,7 +383,7 @@ template <typename Tout, typename Tin, int V> __global__ void convertKernel(Tout
             loadF<V>(in + i, v);
             storeF<V>(out + i, v);
         } else {
-            for (int64_t j = i; j < n; j++) out[j] = fromF32<Tout>(f32(in[j]));
+            for (int64_t j = i; j < n; j++) out[j] = fromFloat<Tout>(toFloat(in[j]));
         }
     }
 }
@@ -393,11 +395,11 @@ template <typename Tout, typename Tin> void convert(cudaStream_t stream, Tout* o
         dittoLaunch(convertKernel<Tout, Tin, 1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, out, in, n);
 }
 
-// Bytes [0, head) and [head + 16 * n16, bytes) one at a time, the 16-byte-aligned body as vectors.
-__global__ void zeroKernel(uint8_t* p, int64_t head, int64_t n16, int64_t tail) {
+// Bytes [0, head) and [head + 16 * n16, bytes) one at a time, the 16-byte-aligned body as vectors W.
+template <typename W> __global__ void zeroKernel(uint8_t* p, int64_t head, int64_t n16, int64_t tail) {
     int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x, stride = (int64_t)gridDim.x * blockDim.x;
-    Pack<uint32_t, 4> z = {{0, 0, 0, 0}};
-    for (int64_t i = t; i < n16; i += stride) reinterpret_cast<Pack<uint32_t, 4>*>(p + head)[i] = z;
+    W z = {};
+    for (int64_t i = t; i < n16; i += stride) reinterpret_cast<W*>(p + head)[i] = z;
     if (t < head) p[t] = 0;
     if (t < tail) p[head + 16 * n16 + t] = 0;
 }
@@ -406,7 +408,7 @@ inline void zero(cudaStream_t stream, void* ptr, size_t bytes) {
     uint8_t* p = static_cast<uint8_t*>(ptr);
     int64_t head = std::min<int64_t>((int64_t)bytes, (16 - (int64_t)(reinterpret_cast<uintptr_t>(p) % 16)) % 16);
     int64_t n16 = ((int64_t)bytes - head) / 16, tail = (int64_t)bytes - head - 16 * n16;
-    dittoLaunch(zeroKernel, strideGrid(std::max<int64_t>(n16, 16), kThreads), dim3(kThreads), 0, stream, p, head, n16, tail);
+    dittoLaunch(zeroKernel<Pack<uint32_t, 4>>, strideGrid(std::max<int64_t>(n16, 16), kThreads), dim3(kThreads), 0, stream, p, head, n16, tail);
 }
 
 // ---- rows: gather, scatter, bias ----------------------------------------------------------------
