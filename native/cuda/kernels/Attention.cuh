@@ -59,13 +59,13 @@ struct AttnSmem {
     __host__ __device__ constexpr size_t pOff() const { return colTileOff(colTiles); }
     __host__ __device__ constexpr size_t colVecOff(int c) const { return pOff() + (size_t)R * ldp() * 2 + (size_t)c * C * 4; }
     __host__ __device__ constexpr size_t redOff() const { return colVecOff(colVecs); }
-    __host__ __device__ constexpr size_t bytes() const { return redOff() + 2 * (R / 16) * 4; }
+    // +32: the dynamic shared memory is only 16-byte aligned; WMMA wants 32
+    __host__ __device__ constexpr size_t bytes() const { return redOff() + 2 * (R / 16) * 4 + 32; }
 };
 template <int D> __host__ __device__ constexpr AttnSmem attnFwdSmem() { return {AttnTiles<D>::FQ, AttnTiles<D>::FK, D, 1, 1, 1, 2, 0}; }
 template <int D> __host__ __device__ constexpr AttnSmem attnKvSmem() { return {AttnTiles<D>::KB, AttnTiles<D>::KQ, D, 2, 2, 2, 2, 3}; }
 template <int D> __host__ __device__ constexpr AttnSmem attnQSmem() { return {AttnTiles<D>::QB, AttnTiles<D>::QK, D, 1, 2, 2, 2, 0}; }
 
-struct alignas(32) AttnSmemUnit { float f[8]; };
 struct alignas(16) AttnChunk { uint32_t w[4]; };
 
 // rows [0, total) of a tile from global rows src + r*ld (row r valid iff r < valid; others zero, so
@@ -140,9 +140,10 @@ __device__ inline int attnBlockReduce(int* red, int warpValue, bool isMax) {
     return r;
 }
 
-template <typename P> __device__ inline P* attnAt(AttnSmemUnit* base, size_t off) {
-    return reinterpret_cast<P*>(reinterpret_cast<char*>(base) + off);
+__device__ inline unsigned char* attnAlign32(unsigned char* p) {
+    return p + ((32 - (reinterpret_cast<uintptr_t>(p) & 31)) & 31);
 }
+template <typename P> __device__ inline P* attnAt(unsigned char* base, size_t off) { return reinterpret_cast<P*>(base + off); }
 
 // Lane layout inside a warp's 16 rows: two lanes per row, lane parity picks the columns c = half + 2t.
 
@@ -150,7 +151,8 @@ template <typename P> __device__ inline P* attnAt(AttnSmemUnit* base, size_t off
 template <int D> __global__ void attnForwardKernel(AttnArgs a) {
     constexpr int BQ = AttnTiles<D>::FQ, BK = AttnTiles<D>::FK;
     constexpr AttnSmem L = attnFwdSmem<D>();
-    DITTO_DYNAMIC_SHARED(AttnSmemUnit, smem);
+    DITTO_DYNAMIC_SHARED(unsigned char, smemRaw);
+    unsigned char* smem = attnAlign32(smemRaw);
     float* Os = attnAt<float>(smem, L.accOff(0));
     float* Ss = attnAt<float>(smem, L.scoreOff(0));
     bf16* Qs = attnAt<bf16>(smem, L.rowTileOff(0));
@@ -235,7 +237,8 @@ template <int D> __global__ void attnDeltaKernel(AttnArgs a) {
 template <int D> __global__ void attnBackwardKvKernel(AttnArgs a) {
     constexpr int BK = AttnTiles<D>::KB, BQ = AttnTiles<D>::KQ;
     constexpr AttnSmem L = attnKvSmem<D>();
-    DITTO_DYNAMIC_SHARED(AttnSmemUnit, smem);
+    DITTO_DYNAMIC_SHARED(unsigned char, smemRaw);
+    unsigned char* smem = attnAlign32(smemRaw);
     float* dKs = attnAt<float>(smem, L.accOff(0));
     float* dVs = attnAt<float>(smem, L.accOff(1));
     float* Ss = attnAt<float>(smem, L.scoreOff(0));
@@ -312,7 +315,8 @@ template <int D> __global__ void attnBackwardKvKernel(AttnArgs a) {
 template <int D> __global__ void attnBackwardQKernel(AttnArgs a) {
     constexpr int BQ = AttnTiles<D>::QB, BK = AttnTiles<D>::QK;
     constexpr AttnSmem L = attnQSmem<D>();
-    DITTO_DYNAMIC_SHARED(AttnSmemUnit, smem);
+    DITTO_DYNAMIC_SHARED(unsigned char, smemRaw);
+    unsigned char* smem = attnAlign32(smemRaw);
     float* dQs = attnAt<float>(smem, L.accOff(0));
     float* Ss = attnAt<float>(smem, L.scoreOff(0));
     float* dPs = attnAt<float>(smem, L.scoreOff(1));
