@@ -4,6 +4,7 @@
 //   DITTO_EMU_THREADS   OS threads running blocks (default 2)
 //   DITTO_EMU_STACK_KB  stack of each CUDA thread's fiber (default 64)
 //   DITTO_EMU_SEED      seed of the fibers' order at barriers (default 1)
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -46,9 +47,11 @@ void onSegv(int sig, siginfo_t* info, void* uctx) {
     if (w) {
         for (Fiber* f : w->fibers) {
             if (addr >= f->guard && addr < f->stack) {
-                static const char msg[] =
-                    "ditto CUDA emulator: a CUDA thread overflowed its fiber stack (raise DITTO_EMU_STACK_KB, default 64)\n";
-                ssize_t ignored = write(2, msg, sizeof msg - 1);
+                static const char head[] = "ditto CUDA emulator: kernel ";
+                static const char tail[] = ": a CUDA thread overflowed its fiber stack (raise DITTO_EMU_STACK_KB, default 64)\n";
+                ssize_t ignored = write(2, head, sizeof head - 1);
+                ignored = write(2, w->name.data(), w->name.size());
+                ignored = write(2, tail, sizeof tail - 1);
                 (void)ignored;
                 std::abort();
             }
@@ -69,11 +72,6 @@ public:
         threads_ = envUnsigned("DITTO_EMU_THREADS", 2, 1, 256);
         stackBytes_ = (size_t)envUnsigned("DITTO_EMU_STACK_KB", 64, 16, 65536) * 1024;
         seed_ = envUnsigned("DITTO_EMU_SEED", 1, 0, 0xffffffffu);
-        struct sigaction sa {};
-        sa.sa_sigaction = onSegv;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGSEGV, &sa, &previousSegv);
         for (unsigned i = 0; i < threads_; i++) std::thread([this] { workerLoop(); }).detach();
     }
 
@@ -137,6 +135,17 @@ private:
 };
 
 std::mutex launchMutex;
+Pool* pool = nullptr;  // never destroyed: its threads outlive static destructors
+
+void installSegvHandler() {
+    struct sigaction sa {};
+    sa.sa_sigaction = onSegv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &previousSegv);
+    // A forked child has none of the pool's threads: it starts a pool of its own.
+    pthread_atfork(nullptr, nullptr, [] { pool = nullptr; });
+}
 
 }  // namespace
 
@@ -153,7 +162,9 @@ void launch(const LaunchSpec& spec) {
         return;
     }
     std::lock_guard<std::mutex> lock(launchMutex);
-    static Pool* pool = new Pool();  // never destroyed: its threads outlive static destructors
+    static std::once_flag once;
+    std::call_once(once, installSegvHandler);
+    if (!pool) pool = new Pool();
     pool->run(spec);
 }
 
