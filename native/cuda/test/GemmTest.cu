@@ -139,6 +139,7 @@ std::vector<Case> cases() {
         v.push_back({ta, tb, 17, 33, 65, 3, 5, 7, 0.5f, 0.0f});       // K % 16 != 0, odd lds: no cp.async
         v.push_back({ta, tb, 130, 257, 96, 0, 0, 0, 1.0f, 0.0f});     // edge tiles in M and N
         v.push_back({ta, tb, 70, 72, 40, 8, 8, 3, -1.5f, 1.0f, true}); // aligned lds, beta 1, bias
+        v.push_back({ta, tb, 45, 36, 37, 3, 3, 0});                    // cp.async rows ending in a ragged chunk
     }
     return v;
 }
