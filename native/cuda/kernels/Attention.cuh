@@ -283,7 +283,7 @@ template <int D> __global__ void attnBackwardKvKernel(AttnArgs a) {
                 rsS[c] = in ? a.runStart[q0 + c] : a.N;
             }
             __syncthreads();
-            if (wFirst >= a.N || q0 + BQ - 1 < wFirst || q0 >= wEnd) continue;  // no query of this step sees the warp's keys
+            if (wFirst >= a.N || q0 >= wEnd) continue;  // no query of this step sees the warp's keys (q0 <= wFirst always)
             attnWarpABt<D, BQ>(Ks + warp * 16 * L.ldh(), L.ldh(), Qs, L.ldh(), Ss + warp * 16 * L.lds(), L.lds());
             attnWarpABt<D, BQ>(Vs + warp * 16 * L.ldh(), L.ldh(), dOs, L.ldh(), dPs + warp * 16 * L.lds(), L.lds());
             __syncwarp();

@@ -241,6 +241,9 @@ KERNEL_TEST(attention_gqa_d32) { runCase({4, 2, 32, {{1, 5, 37, 70, 7}, {70, 37,
 KERNEL_TEST(attention_mha_d32) { runCase({3, 3, 32, {{40, 1, 59}}}, 3); }
 // One run across four 64-row tiles: the online softmax rescales, the backward walks many tiles.
 KERNEL_TEST(attention_long_run) { runCase({2, 1, 16, {{200}}}, 4); }
+// Runs ending on, one past and one short of the 64-row tile edges: a key tile that holds only
+// the last key, query tiles that start a run.
+KERNEL_TEST(attention_tile_edges) { runCase({2, 1, 16, {{65, 63, 1, 64, 129}}}, 8); }
 KERNEL_TEST(attention_d64) { runCase({2, 1, 64, {{20, 70}}}, 5); }
 KERNEL_TEST(attention_d128) { runCase({2, 1, 128, {{1, 79}}}, 6); }
 KERNEL_TEST(attention_d256) { runCase({2, 2, 256, {{3, 42, 25}}}, 7); }
