@@ -268,7 +268,7 @@ template <int V> __global__ void swigluForwardKernel(bf16* out, const bf16* gate
         }
     }
 }
-template <int V> __global__ void swigluBackwardKernel(float* dgate, float* dup, const float* dout, const bf16* gate, const bf16* up, int64_t n) {
+template <typename Tg, int V> __global__ void swigluBackwardKernel(Tg* dgate, Tg* dup, const float* dout, const bf16* gate, const bf16* up, int64_t n) {
     DITTO_GRID_STRIDE(V, n, i) {
         if (i + V <= n) {
             float d[V], g[V], u[V], dg[V], du[V];
@@ -280,7 +280,12 @@ template <int V> __global__ void swigluBackwardKernel(float* dgate, float* dup, 
             storeF<V>(dgate + i, dg);
             storeF<V>(dup + i, du);
         } else {
-            for (int64_t j = i; j < n; j++) swigluGrads(dout[j], toFloat(gate[j]), toFloat(up[j]), dgate[j], dup[j]);
+            for (int64_t j = i; j < n; j++) {
+                float dg, du;
+                swigluGrads(dout[j], toFloat(gate[j]), toFloat(up[j]), dg, du);
+                dgate[j] = fromFloat<Tg>(dg);
+                dup[j] = fromFloat<Tg>(du);
+            }
         }
     }
 }
@@ -292,13 +297,16 @@ inline void swigluForward(cudaStream_t stream, bf16* out, const bf16* gate, cons
     else
         dittoLaunch(swigluForwardKernel<1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, out, gate, up, n);
 }
-// dgate, dup overwritten
-inline void swigluBackward(cudaStream_t stream, float* dgate, float* dup, const float* dout, const bf16* gate, const bf16* up, int64_t n) {
+// dgate, dup overwritten. Tg float (the contract) or bf16: the gradients only feed products, and
+// writing them as bf16 here saves a float write and a convert pass (16 F bytes per token).
+template <typename Tg>
+void swigluBackward(cudaStream_t stream, Tg* dgate, Tg* dup, const float* dout, const bf16* gate, const bf16* up, int64_t n) {
     if (n <= 0) return;
-    if (allAligned(32, (const void*)dgate, (const void*)dup, (const void*)dout) && allAligned(16, (const void*)gate, (const void*)up))
-        dittoLaunch(swigluBackwardKernel<kVec>, strideGrid((n + kVec - 1) / kVec, kThreads), dim3(kThreads), 0, stream, dgate, dup, dout, gate, up, n);
+    if (allAligned(sizeof(Tg) * kVec, (const void*)dgate, (const void*)dup) && allAligned(32, (const void*)dout) &&
+        allAligned(16, (const void*)gate, (const void*)up))
+        dittoLaunch(swigluBackwardKernel<Tg, kVec>, strideGrid((n + kVec - 1) / kVec, kThreads), dim3(kThreads), 0, stream, dgate, dup, dout, gate, up, n);
     else
-        dittoLaunch(swigluBackwardKernel<1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, dgate, dup, dout, gate, up, n);
+        dittoLaunch(swigluBackwardKernel<Tg, 1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, dgate, dup, dout, gate, up, n);
 }
 
 // ---- residual add, dropout, converts ------------------------------------------------------------

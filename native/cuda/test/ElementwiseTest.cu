@@ -177,10 +177,11 @@ void swigluCase(int64_t n, int pad, uint32_t seed) {
         wantDu[i] = (float)(dout[i] * gv * s);
         wantDg[i] = (float)(dout[i] * uv * s * (1 + gv * (1 - s)));
     }
-    Dev<bf16> dgate(g, pad), dup(u, pad), out(n, pad);
+    Dev<bf16> dgate(g, pad), dup(u, pad), out(n, pad), dgb(n, pad), dub(n, pad);
     Dev<float> ddout(dout, pad), dg(n, pad), du(n, pad);
     swigluForward(nullptr, out.p, dgate.p, dup.p, n);
     swigluBackward(nullptr, dg.p, du.p, ddout.p, dgate.p, dup.p, n);
+    swigluBackward(nullptr, dgb.p, dub.p, ddout.p, dgate.p, dup.p, n);  // bf16 gradients
     char what[80];
     std::snprintf(what, sizeof what, "fwd n=%lld pad=%d", (long long)n, pad);
     expectClose(what, floats(out.get()), wantOut, kTolBf16);
@@ -188,6 +189,10 @@ void swigluCase(int64_t n, int pad, uint32_t seed) {
     expectClose(what, dg.get(), wantDg, kTolSwiglu);
     std::snprintf(what, sizeof what, "bwd dup n=%lld pad=%d", (long long)n, pad);
     expectClose(what, du.get(), wantDu, kTolSwiglu);
+    std::snprintf(what, sizeof what, "bwd bf16 dgate n=%lld pad=%d", (long long)n, pad);
+    expectClose(what, floats(dgb.get()), wantDg, kTolBf16);
+    std::snprintf(what, sizeof what, "bwd bf16 dup n=%lld pad=%d", (long long)n, pad);
+    expectClose(what, floats(dub.get()), wantDu, kTolBf16);
 }
 
 KERNEL_TEST(swiglu) {
