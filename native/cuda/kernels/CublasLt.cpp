@@ -38,8 +38,7 @@ struct EmuLayout { int32_t type; uint64_t rows, cols; int64_t ld; };
 struct EmuDesc {
     int32_t computeType, scaleType, pointerMode = POINTER_MODE_HOST, transa = OP_N, transb = OP_N;
     uint32_t epilogue = EPILOGUE_DEFAULT;
-    const void* bias = nullptr;
-    int32_t biasType = -1;
+    const void* bias = nullptr;  // in D's type (the documented bias type for our types)
 };
 struct EmuPref { uint64_t maxWorkspace = 0; uint32_t align[4] = {256, 256, 256, 256}; };
 int emuHandleTag;
@@ -67,7 +66,6 @@ Status emuDescSet(MatmulDesc dv, int attr, const void* buf, size_t size) {
         case DESC_TRANSB: return setExact(d.transb, buf, size);
         case DESC_EPILOGUE: return setExact(d.epilogue, buf, size);
         case DESC_BIAS_POINTER: return setExact(d.bias, buf, size);
-        case DESC_BIAS_DATA_TYPE: return setExact(d.biasType, buf, size);
         default: return STATUS_NOT_SUPPORTED;  // an attribute the stand-in does not model
     }
 }
@@ -99,7 +97,6 @@ Status validate(const EmuDesc& d, const EmuLayout& a, const EmuLayout& b, const 
     if (a.type != R_16BF || b.type != R_16BF) return STATUS_NOT_SUPPORTED;
     if (c.type != dl.type || (dl.type != R_32F && dl.type != R_16BF)) return STATUS_NOT_SUPPORTED;
     if (d.epilogue != EPILOGUE_DEFAULT && d.epilogue != EPILOGUE_BIAS) return STATUS_NOT_SUPPORTED;
-    if (d.epilogue == EPILOGUE_BIAS && d.biasType != -1 && d.biasType != R_32F && d.biasType != dl.type) return STATUS_NOT_SUPPORTED;
     uint64_t m, k, k2, n;
     opDims(a, d.transa, m, k);
     opDims(b, d.transb, k2, n);
@@ -154,7 +151,6 @@ Status emuMatmul(Handle h, MatmulDesc dv, const void* alpha, const void* A, Layo
     uint64_t m, k, n, k2;
     opDims(la, d.transa, m, k);
     opDims(lb, d.transb, k2, n);
-    int32_t biasType = d.biasType == -1 ? ld.type : d.biasType;
     for (uint64_t j = 0; j < n; j++)
         for (uint64_t i = 0; i < m; i++) {
             float acc = 0;  // fp32 accumulation, as CUBLAS_COMPUTE_32F
@@ -165,7 +161,7 @@ Status emuMatmul(Handle h, MatmulDesc dv, const void* alpha, const void* A, Layo
             }
             float v = a * acc;
             if (b != 0.0f) v += b * loadAs(C, lc.type, i + j * lc.ld);  // beta == 0: C is not read
-            if (d.epilogue == EPILOGUE_BIAS) v += loadAs(d.bias, biasType, i);
+            if (d.epilogue == EPILOGUE_BIAS) v += loadAs(d.bias, ld.type, i);
             uint64_t o = i + j * ld.ld;
             if (ld.type == R_32F) static_cast<float*>(D)[o] = v;
             else static_cast<bf16*>(D)[o] = toBf16(v);

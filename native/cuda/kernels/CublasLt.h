@@ -51,8 +51,7 @@ constexpr int DESC_POINTER_MODE = 2;      // int32_t
 constexpr int DESC_TRANSA = 3;            // int32_t cublasOperation_t
 constexpr int DESC_TRANSB = 4;            // int32_t cublasOperation_t
 constexpr int DESC_EPILOGUE = 7;          // uint32_t cublasLtEpilogue_t
-constexpr int DESC_BIAS_POINTER = 8;      // const void*
-constexpr int DESC_BIAS_DATA_TYPE = 26;   // int32_t cudaDataType (default -1: D's type)
+constexpr int DESC_BIAS_POINTER = 8;      // const void*, elements of D's type (bf16 D: bf16 bias)
 // cublasLtMatmulPreferenceAttributes_t
 constexpr int PREF_MAX_WORKSPACE_BYTES = 1;   // uint64_t
 constexpr int PREF_MIN_ALIGNMENT_A_BYTES = 5;  // uint32_t, 6/7/8 for B/C/D; default 256

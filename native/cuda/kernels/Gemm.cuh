@@ -2,7 +2,9 @@
 //   C[M x N] = alpha * op(A)[M x K] * op(B)[K x N] + beta * C + bias[column]
 // op(A) is A[M x K] (lda >= K) or, transA, A stored [K x M] (lda >= M); likewise B. A and B bf16,
 // C float or bf16, fp32 accumulation; beta == 0 never reads C; bias (fp32, one per column of C,
-// optional) is added after alpha and beta, as cuBLASLt's bias epilogue does.
+// optional) is added after alpha and beta, as cuBLASLt's bias epilogue does. With bf16 C,
+// cuBLASLt adds the bias rounded to bf16 (its documented bias type is the output's), the own
+// kernel adds it in fp32.
 //
 // Two backends behind one GemmEngine:
 // - cuBLASLt (CublasLt.h, loaded at run time): the row-major product is the column-major
@@ -169,15 +171,9 @@ wmmaGemmKernel(int M, int N, int K, float alpha, const bf16* __restrict__ A, int
     }
 }
 
-// C[m][n] += bias[n], for cuBLASLt output types whose bias epilogue the library refuses.
-template <typename Tout>
-__global__ void addBiasColumns(Tout* C, int ldc, int M, int N, const float* bias) {
-    int64_t total = (int64_t)M * N;
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
-        int m = (int)(i / N), n = (int)(i % N);
-        Tout* p = C + (int64_t)m * ldc + n;
-        storeC(p, loadC(p) + bias[n]);
-    }
+// out[i] = bf16(bias[i]): cuBLASLt's bias epilogue reads the bias in the output's type.
+__global__ void biasToBf16(bf16* out, const float* bias, int n) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) out[i] = toBf16(bias[i]);
 }
 
 template <int BM, int BN, int WM, int WN, typename Tout>
@@ -236,12 +232,8 @@ public:
     }
     ~GemmEngine() {
         if (!lt_) return;
-        for (auto& kv : plans) {
-            lt_->matmulDescDestroy(kv.second.desc);
-            lt_->matrixLayoutDestroy(kv.second.a);
-            lt_->matrixLayoutDestroy(kv.second.b);
-            lt_->matrixLayoutDestroy(kv.second.c);
-        }
+        for (auto& kv : plans) destroyPlan(kv.second);
+        cudaFree(biasBf16);
         cudaFree(workspace);
         lt_->destroy(handle);
     }
@@ -279,10 +271,9 @@ private:
         lt::Layout a = nullptr, b = nullptr, c = nullptr;
         lt::MatmulAlgo algo{};
         size_t workspaceBytes = 0;
-        bool separateBias = false;  // the library refused the bias epilogue for this output type
     };
     struct Key {
-        int64_t v[13];
+        int64_t v[13];  // every parameter of makePlan, pointers by their alignment
         bool operator<(const Key& o) const { return std::memcmp(v, o.v, sizeof v) < 0; }
     };
 
@@ -297,89 +288,90 @@ private:
     void runCublasLt(cudaStream_t stream, bool transA, bool transB, int M, int N, int K, float alpha, const bf16* A, int lda,
                      const bf16* B, int ldb, float beta, Tout* C, int ldc, const float* bias) {
         using gemm_detail::pointerAlignment;
-        const int32_t outType = std::is_same<Tout, float>::value ? lt::R_32F : lt::R_16BF;
-        Key key{{transA, transB, M, N, K, lda, ldb, ldc, outType, bias != nullptr, pointerAlignment(A),
-                 pointerAlignment(B), (int64_t)pointerAlignment(C) * 512 + (bias ? pointerAlignment(bias) : 0)}};
+        const bool bf16Out = std::is_same<Tout, bf16>::value;
+        const void* biasArg = bias;
+        if (bias && bf16Out) {  // the epilogue reads the bias in C's type
+            if (biasCapacity < (size_t)N) {
+                cudaFree(biasBf16);
+                biasBf16 = nullptr;
+                biasCapacity = 0;
+                DITTO_CUDA_CHECK(cudaMalloc(&biasBf16, (size_t)N * sizeof(bf16)));
+                biasCapacity = N;
+            }
+            int blocks = (N + 255) / 256 < 1024 ? (N + 255) / 256 : 1024;
+            dittoLaunch(gemm_detail::biasToBf16, dim3(blocks), dim3(256), 0, stream, biasBf16, bias, N);
+            DITTO_CUDA_CHECK(cudaGetLastError());
+            biasArg = biasBf16;
+        }
+        const int32_t outType = bf16Out ? lt::R_16BF : lt::R_32F;
+        Key key{{transA, transB, M, N, K, lda, ldb, ldc, outType, pointerAlignment(A), pointerAlignment(B),
+                 pointerAlignment(C), biasArg ? pointerAlignment(biasArg) : 0}};
         auto it = plans.find(key);
-        if (it == plans.end()) it = plans.emplace(key, makePlan(transA, transB, M, N, K, lda, ldb, ldc, outType, bias, A, B, C)).first;
+        if (it == plans.end()) it = plans.emplace(key, makePlan(transA, transB, M, N, K, lda, ldb, ldc, outType, biasArg, A, B, C)).first;
         Plan& p = it->second;
-        if (bias && !p.separateBias) lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_POINTER, &bias, sizeof bias), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
+        if (biasArg) lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_POINTER, &biasArg, sizeof biasArg), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
         // Column-major view: D (N x M, ld ldc) = op(B)^T (N x K) * op(A)^T (K x M).
         lt::check(lt_->matmul(handle, p.desc, &alpha, B, p.a, A, p.b, &beta, C, p.c, C, p.c, &p.algo, workspace,
                               p.workspaceBytes, stream), "cublasLtMatmul");
-        if (bias && p.separateBias) {
-            dittoLaunch(gemm_detail::addBiasColumns<Tout>, dim3(256), dim3(256), 0, stream, C, ldc, M, N, bias);
-            cudaError_t e = cudaGetLastError();
-            if (e != cudaSuccess) throw std::runtime_error(std::string("gemm bias kernel launch failed: ") + cudaGetErrorString(e));
-        }
     }
 
-    Plan makePlan(bool transA, bool transB, int M, int N, int K, int lda, int ldb, int ldc, int32_t outType, const float* bias,
+    void destroyPlan(Plan& p, lt::Preference pref = nullptr) {
+        if (pref) lt_->preferenceDestroy(pref);
+        if (p.desc) lt_->matmulDescDestroy(p.desc);
+        if (p.a) lt_->matrixLayoutDestroy(p.a);
+        if (p.b) lt_->matrixLayoutDestroy(p.b);
+        if (p.c) lt_->matrixLayoutDestroy(p.c);
+    }
+
+    // Descriptors and the heuristic's first algorithm for one shape, output type, bias presence and
+    // pointer alignment (the algorithm may rely on the alignment it was chosen for).
+    Plan makePlan(bool transA, bool transB, int M, int N, int K, int lda, int ldb, int ldc, int32_t outType, const void* bias,
                   const void* A, const void* B, const void* C) {
         Plan p;
+        lt::Preference pref = nullptr;
         int32_t opB = transB ? lt::OP_T : lt::OP_N, opA = transA ? lt::OP_T : lt::OP_N;
         int32_t scaleType = lt::R_32F, pointerMode = lt::POINTER_MODE_HOST;
-        lt::check(lt_->matmulDescCreate(&p.desc, lt::COMPUTE_32F, lt::R_32F), "cublasLtMatmulDescCreate");
-        lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_SCALE_TYPE, &scaleType, sizeof scaleType), "cublasLtMatmulDescSetAttribute(SCALE_TYPE)");
-        lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_POINTER_MODE, &pointerMode, sizeof pointerMode), "cublasLtMatmulDescSetAttribute(POINTER_MODE)");
-        lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_TRANSA, &opB, sizeof opB), "cublasLtMatmulDescSetAttribute(TRANSA)");
-        lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_TRANSB, &opA, sizeof opA), "cublasLtMatmulDescSetAttribute(TRANSB)");
-        // Row-major B [K x N] (ldb) is column-major N x K; transposed, B [N x K] is column-major K x N.
-        lt::check(lt_->matrixLayoutCreate(&p.a, lt::R_16BF, transB ? K : N, transB ? N : K, ldb), "cublasLtMatrixLayoutCreate(B)");
-        lt::check(lt_->matrixLayoutCreate(&p.b, lt::R_16BF, transA ? M : K, transA ? K : M, lda), "cublasLtMatrixLayoutCreate(A)");
-        lt::check(lt_->matrixLayoutCreate(&p.c, outType, N, M, ldc), "cublasLtMatrixLayoutCreate(C)");
-
-        lt::Preference pref = nullptr;
-        lt::check(lt_->preferenceCreate(&pref), "cublasLtMatmulPreferenceCreate");
+        uint32_t epilogue = bias ? lt::EPILOGUE_BIAS : lt::EPILOGUE_DEFAULT;
         uint64_t maxWorkspace = kWorkspaceBytes;
         // cuBLASLt's "A" is our B and its "B" our A; C and D are the same matrix.
         uint32_t align[4] = {gemm_detail::pointerAlignment(B), gemm_detail::pointerAlignment(A),
                              gemm_detail::pointerAlignment(C), gemm_detail::pointerAlignment(C)};
-        lt::Status s = lt_->preferenceSetAttribute(pref, lt::PREF_MAX_WORKSPACE_BYTES, &maxWorkspace, sizeof maxWorkspace);
-        for (int i = 0; i < 4 && s == lt::STATUS_SUCCESS; i++)
-            s = lt_->preferenceSetAttribute(pref, lt::PREF_MIN_ALIGNMENT_A_BYTES + i, &align[i], sizeof align[i]);
-        if (s != lt::STATUS_SUCCESS) {
-            lt_->preferenceDestroy(pref);
-            lt::check(s, "cublasLtMatmulPreferenceSetAttribute");
-        }
-
-        auto heuristic = [&](bool withBias) {
-            uint32_t epilogue = withBias ? lt::EPILOGUE_BIAS : lt::EPILOGUE_DEFAULT;
-            lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_EPILOGUE, &epilogue, sizeof epilogue), "cublasLtMatmulDescSetAttribute(EPILOGUE)");
-            if (withBias) {
-                int32_t biasType = lt::R_32F;  // our bias is fp32 whatever C is
-                lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_DATA_TYPE, &biasType, sizeof biasType), "cublasLtMatmulDescSetAttribute(BIAS_DATA_TYPE)");
-                lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_POINTER, &bias, sizeof bias), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
-            }
-            lt::HeuristicResult result{};
-            int found = 0;
-            lt::Status hs = lt_->algoGetHeuristic(handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &found);
-            if (hs == lt::STATUS_SUCCESS && found > 0) {
-                p.algo = result.algo;
-                p.workspaceBytes = result.workspaceSize;
-                return lt::STATUS_SUCCESS;
-            }
-            return hs == lt::STATUS_SUCCESS ? lt::STATUS_NOT_SUPPORTED : hs;
+        lt::HeuristicResult result{};
+        int found = 0;
+        auto step = [&](lt::Status st, const char* name) {
+            if (st == lt::STATUS_SUCCESS) return;
+            destroyPlan(p, pref);
+            lt::check(st, name);
         };
-        s = heuristic(bias != nullptr);
-        if (s != lt::STATUS_SUCCESS && bias && outType != lt::R_32F) {
-            p.separateBias = true;  // e.g. no fp32 bias with bf16 output on this library: add it afterwards
-            s = heuristic(false);
-        }
+        step(lt_->matmulDescCreate(&p.desc, lt::COMPUTE_32F, lt::R_32F), "cublasLtMatmulDescCreate");
+        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_SCALE_TYPE, &scaleType, sizeof scaleType), "cublasLtMatmulDescSetAttribute(SCALE_TYPE)");
+        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_POINTER_MODE, &pointerMode, sizeof pointerMode), "cublasLtMatmulDescSetAttribute(POINTER_MODE)");
+        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_TRANSA, &opB, sizeof opB), "cublasLtMatmulDescSetAttribute(TRANSA)");
+        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_TRANSB, &opA, sizeof opA), "cublasLtMatmulDescSetAttribute(TRANSB)");
+        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_EPILOGUE, &epilogue, sizeof epilogue), "cublasLtMatmulDescSetAttribute(EPILOGUE)");
+        // the heuristic reads the bias pointer for its alignment
+        if (bias) step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_POINTER, &bias, sizeof bias), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
+        // Row-major B [K x N] (ldb) is column-major N x K; transposed, B [N x K] is column-major K x N.
+        step(lt_->matrixLayoutCreate(&p.a, lt::R_16BF, transB ? K : N, transB ? N : K, ldb), "cublasLtMatrixLayoutCreate(B)");
+        step(lt_->matrixLayoutCreate(&p.b, lt::R_16BF, transA ? M : K, transA ? K : M, lda), "cublasLtMatrixLayoutCreate(A)");
+        step(lt_->matrixLayoutCreate(&p.c, outType, N, M, ldc), "cublasLtMatrixLayoutCreate(C)");
+        step(lt_->preferenceCreate(&pref), "cublasLtMatmulPreferenceCreate");
+        step(lt_->preferenceSetAttribute(pref, lt::PREF_MAX_WORKSPACE_BYTES, &maxWorkspace, sizeof maxWorkspace), "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)");
+        for (int i = 0; i < 4; i++)
+            step(lt_->preferenceSetAttribute(pref, lt::PREF_MIN_ALIGNMENT_A_BYTES + i, &align[i], sizeof align[i]), "cublasLtMatmulPreferenceSetAttribute(MIN_ALIGNMENT)");
+        lt::Status s = lt_->algoGetHeuristic(handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &found);
+        step(s == lt::STATUS_SUCCESS && found < 1 ? lt::STATUS_NOT_SUPPORTED : s, "cublasLtMatmulAlgoGetHeuristic");
         lt_->preferenceDestroy(pref);
-        if (s != lt::STATUS_SUCCESS) {
-            lt_->matmulDescDestroy(p.desc);
-            lt_->matrixLayoutDestroy(p.a);
-            lt_->matrixLayoutDestroy(p.b);
-            lt_->matrixLayoutDestroy(p.c);
-            lt::check(s, "cublasLtMatmulAlgoGetHeuristic");
-        }
+        p.algo = result.algo;
+        p.workspaceBytes = result.workspaceSize;
         return p;
     }
 
     const lt::Api* lt_ = nullptr;
     lt::Handle handle = nullptr;
     void* workspace = nullptr;
+    bf16* biasBf16 = nullptr;  // the bias converted for bf16 outputs
+    size_t biasCapacity = 0;
     int smCount = 132;
     std::string note;
     std::map<Key, Plan> plans;
