@@ -66,59 +66,93 @@ void onSegv(int sig, siginfo_t* info, void* uctx) {
     }
 }
 
+// The launching thread runs blocks too, so a one-block launch wakes nobody; helper threads
+// (DITTO_EMU_THREADS - 1) join in for larger grids. Blocks are taken under the mutex together
+// with the job they belong to, so a helper that wakes late never runs a block of a newer launch
+// with an older one's kernel.
 class Pool {
 public:
     Pool() {
         threads_ = envUnsigned("DITTO_EMU_THREADS", 2, 1, 256);
         stackBytes_ = (size_t)envUnsigned("DITTO_EMU_STACK_KB", 64, 16, 65536) * 1024;
         seed_ = envUnsigned("DITTO_EMU_SEED", 1, 0, 0xffffffffu);
-        for (unsigned i = 0; i < threads_; i++) std::thread([this] { workerLoop(); }).detach();
+        for (unsigned i = 1; i < threads_; i++) std::thread([this] { helperLoop(); }).detach();
     }
 
     void run(const LaunchSpec& spec) {
+        Worker& w = localWorker();
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            job_ = &spec;
+            name_ = kernelName(spec.text);
+            total_ = (uint64_t)spec.grid.x * spec.grid.y * spec.grid.z;
+            next_ = done_ = 0;
+            launchNumber_++;
+            if (total_ > 1) wake_.notify_all();
+        }
+        work(w);
         std::unique_lock<std::mutex> lock(mutex_);
-        job_ = &spec;
-        name_ = kernelName(spec.text);
-        total_ = (uint64_t)spec.grid.x * spec.grid.y * spec.grid.z;
-        next_ = 0;
-        busy_ = threads_;
-        launchNumber_++;
-        generation_++;
-        wake_.notify_all();
-        done_.wait(lock, [this] { return busy_ == 0; });
+        finished_.wait(lock, [this] { return done_ == total_; });
         job_ = nullptr;
     }
 
 private:
-    void workerLoop() {
-        Worker w;
-        w.stackBytes = stackBytes_;
+    Worker& localWorker() {
+        thread_local Worker* w = nullptr;
+        if (!w) w = newWorker();
+        return *w;
+    }
+
+    Worker* newWorker() {
+        auto* w = new Worker();  // one per OS thread, kept for the thread's life
+        w->stackBytes = stackBytes_;
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
         size_t dynBytes = (kSmemOptinLimit + page - 1) / page * page;
         auto* region = static_cast<unsigned char*>(
             mmap(nullptr, dynBytes + page + kStaticSmemLimit, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
         if (region == MAP_FAILED) std::abort();
         mprotect(region + dynBytes, page, PROT_NONE);
-        w.dynamicEnd = region + dynBytes;
-        w.staticArena = region + dynBytes + page;
-        // Room for the signal handler when a fiber's stack overflows.
-        stack_t alt{};
-        alt.ss_size = 64 * 1024;
-        alt.ss_sp = std::malloc(alt.ss_size);
-        sigaltstack(&alt, nullptr);
-        tlsWorker = &w;
+        w->dynamicEnd = region + dynBytes;
+        w->staticArena = region + dynBytes + page;
+        // Room for the signal handler when a fiber's stack overflows (unless the thread has one).
+        stack_t old{};
+        if (sigaltstack(nullptr, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
+            stack_t alt{};
+            alt.ss_size = 64 * 1024;
+            alt.ss_sp = std::malloc(alt.ss_size);
+            sigaltstack(&alt, nullptr);
+        }
+        return w;
+    }
+
+    // Runs blocks of the current job until none is left.
+    void work(Worker& w) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (job_ && next_ < total_) {
+            uint64_t b = next_++;
+            w.spec = job_;
+            if (w.name != name_) w.name = name_;
+            uint64_t launch = launchNumber_;
+            lock.unlock();
+            tlsWorker = &w;
+            runBlock(w, b, launch, seed_);
+            tlsWorker = nullptr;
+            w.spec = nullptr;
+            lock.lock();
+            if (++done_ == total_) finished_.notify_all();
+        }
+    }
+
+    void helperLoop() {
+        Worker& w = localWorker();
         uint64_t seen = 0;
         for (;;) {
             {
                 std::unique_lock<std::mutex> lock(mutex_);
-                wake_.wait(lock, [&] { return generation_ != seen; });
-                seen = generation_;
-                w.spec = job_;
-                w.name = name_;
+                wake_.wait(lock, [&] { return launchNumber_ != seen; });
+                seen = launchNumber_;
             }
-            for (uint64_t b; (b = next_.fetch_add(1)) < total_;) runBlock(w, b, launchNumber_, seed_);
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (--busy_ == 0) done_.notify_all();
+            work(w);
         }
     }
 
@@ -126,12 +160,10 @@ private:
     size_t stackBytes_;
     uint64_t seed_;
     std::mutex mutex_;
-    std::condition_variable wake_, done_;
+    std::condition_variable wake_, finished_;
     const LaunchSpec* job_ = nullptr;
     std::string name_;
-    uint64_t total_ = 0, generation_ = 0, launchNumber_ = 0;
-    unsigned busy_ = 0;
-    std::atomic<uint64_t> next_{0};
+    uint64_t total_ = 0, next_ = 0, done_ = 0, launchNumber_ = 0;
 };
 
 std::mutex launchMutex;

@@ -153,14 +153,16 @@ template <class... P, class... A>
 void launchKernel(const char* text, void (*kernel)(P...), dim3 grid, dim3 block, size_t dynamicSmem, cudaStream_t,
                   A&&... args) {
     static_assert(sizeof...(P) == sizeof...(A), "dittoLaunch: the kernel takes a different number of arguments");
-    struct Ctx {
-        void (*kernel)(P...);
-        std::tuple<std::decay_t<P>...> args;
-    };
-    Ctx ctx{kernel, std::tuple<std::decay_t<P>...>(std::forward<A>(args)...)};
-    LaunchSpec spec{text, reinterpret_cast<const void*>(kernel), grid, block, dynamicSmem,
-                    [](void* c) { std::apply(static_cast<Ctx*>(c)->kernel, static_cast<Ctx*>(c)->args); }, &ctx};
-    launch(spec);
+    if constexpr (sizeof...(P) == sizeof...(A)) {  // no cascade of errors after the assertion
+        struct Ctx {
+            void (*kernel)(P...);
+            std::tuple<std::decay_t<P>...> args;
+        };
+        Ctx ctx{kernel, std::tuple<std::decay_t<P>...>(std::forward<A>(args)...)};
+        LaunchSpec spec{text, reinterpret_cast<const void*>(kernel), grid, block, dynamicSmem,
+                        [](void* c) { std::apply(static_cast<Ctx*>(c)->kernel, static_cast<Ctx*>(c)->args); }, &ctx};
+        launch(spec);
+    }
 }
 }  // namespace ditto_emu
 
