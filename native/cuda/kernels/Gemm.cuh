@@ -172,7 +172,8 @@ wmmaGemmKernel(int M, int N, int K, float alpha, const bf16* __restrict__ A, int
 }
 
 // out[i] = bf16(bias[i]): cuBLASLt's bias epilogue reads the bias in the output's type.
-__global__ void biasToBf16(bf16* out, const float* bias, int n) {
+template <typename Tin>  // a template, so that every file including this header may instantiate it
+__global__ void biasToBf16(bf16* out, const Tin* bias, int n) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) out[i] = toBf16(bias[i]);
 }
 
@@ -299,7 +300,7 @@ private:
                 biasCapacity = N;
             }
             int blocks = (N + 255) / 256 < 1024 ? (N + 255) / 256 : 1024;
-            dittoLaunch(gemm_detail::biasToBf16, dim3(blocks), dim3(256), 0, stream, biasBf16, bias, N);
+            dittoLaunch(gemm_detail::biasToBf16<float>, dim3(blocks), dim3(256), 0, stream, biasBf16, bias, N);
             DITTO_CUDA_CHECK(cudaGetLastError());
             biasArg = biasBf16;
         }
