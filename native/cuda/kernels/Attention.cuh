@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "compat/Cuda.h"
 
@@ -66,17 +67,15 @@ template <int D> __host__ __device__ constexpr AttnSmem attnFwdSmem() { return {
 template <int D> __host__ __device__ constexpr AttnSmem attnKvSmem() { return {AttnTiles<D>::KB, AttnTiles<D>::KQ, D, 2, 2, 2, 2, 3}; }
 template <int D> __host__ __device__ constexpr AttnSmem attnQSmem() { return {AttnTiles<D>::QB, AttnTiles<D>::QK, D, 1, 2, 2, 2, 0}; }
 
-struct alignas(16) AttnChunk { uint32_t w[4]; };
-
 // rows [0, total) of a tile from global rows src + r*ld (row r valid iff r < valid; others zero, so
 // no NaN from stale shared memory reaches a product even where P is zero).
 template <int D> __device__ inline void attnLoadRows(bf16* dst, int ldd, const bf16* src, int64_t ld, int valid, int total) {
     constexpr int CH = D / 8;
     for (int x = threadIdx.x; x < total * CH; x += blockDim.x) {
         int r = x / CH, c = x % CH;
-        AttnChunk v{{0u, 0u, 0u, 0u}};
-        if (r < valid) v = *reinterpret_cast<const AttnChunk*>(src + r * ld + c * 8);
-        *reinterpret_cast<AttnChunk*>(dst + r * ldd + c * 8) = v;
+        uint4 v = make_uint4(0u, 0u, 0u, 0u);
+        if (r < valid) v = *reinterpret_cast<const uint4*>(src + r * ld + c * 8);
+        *reinterpret_cast<uint4*>(dst + r * ldd + c * 8) = v;
     }
 }
 
@@ -402,6 +401,17 @@ inline void attnCheckShape(int N, int H, int Hkv, int D) {
         throw std::invalid_argument("attention: head dim " + std::to_string(D) + " is not supported (16, 32, 64, 128 or 256)");
 }
 
+// Calls f(std::integral_constant<int, D>) for a head dim attnCheckShape accepted.
+template <typename F> inline void attnDispatch(int D, F&& f) {
+    switch (D) {
+        case 16: f(std::integral_constant<int, 16>{}); break;
+        case 32: f(std::integral_constant<int, 32>{}); break;
+        case 64: f(std::integral_constant<int, 64>{}); break;
+        case 128: f(std::integral_constant<int, 128>{}); break;
+        default: f(std::integral_constant<int, 256>{}); break;
+    }
+}
+
 // out (N, H*D) bf16, lse (H, N) = m + log(sum) of the scaled scores; scale 1/sqrt(D).
 inline void attentionForward(cudaStream_t stream, bf16* out, float* lse, const bf16* q, const bf16* k, const bf16* v,
                              const int32_t* runStart, const int32_t* runEnd, int N, int H, int Hkv, int D) {
@@ -410,13 +420,7 @@ inline void attentionForward(cudaStream_t stream, bf16* out, float* lse, const b
     a.out = out; a.lse = lse; a.q = q; a.k = k; a.v = v;
     a.runStart = runStart; a.runEnd = runEnd;
     a.N = N; a.H = H; a.Hkv = Hkv; a.scale = (float)(1.0 / std::sqrt((double)D));
-    switch (D) {
-        case 16: attentionForwardD<16>(stream, a); break;
-        case 32: attentionForwardD<32>(stream, a); break;
-        case 64: attentionForwardD<64>(stream, a); break;
-        case 128: attentionForwardD<128>(stream, a); break;
-        default: attentionForwardD<256>(stream, a); break;
-    }
+    attnDispatch(D, [&](auto d) { attentionForwardD<decltype(d)::value>(stream, a); });
 }
 
 // Scratch the backward needs: Delta (H, N) fp32.
@@ -435,13 +439,7 @@ inline void attentionBackward(cudaStream_t stream, float* dq, float* dk, float* 
     a.delta = static_cast<float*>(scratch);
     a.runStart = runStart; a.runEnd = runEnd;
     a.N = N; a.H = H; a.Hkv = Hkv; a.scale = (float)(1.0 / std::sqrt((double)D));
-    switch (D) {
-        case 16: attentionBackwardD<16>(stream, a); break;
-        case 32: attentionBackwardD<32>(stream, a); break;
-        case 64: attentionBackwardD<64>(stream, a); break;
-        case 128: attentionBackwardD<128>(stream, a); break;
-        default: attentionBackwardD<256>(stream, a); break;
-    }
+    attnDispatch(D, [&](auto d) { attentionBackwardD<decltype(d)::value>(stream, a); });
 }
 
 }  // namespace ditto::cuda
