@@ -37,10 +37,12 @@ struct AttnArgs {
 
 // Tile shapes per head dim: FQ x FK (forward: query rows per block, keys per step), KB x KQ (kv
 // kernel: keys per block, queries per step), QB x QK (q kernel). Rows per block = 16 per warp.
-template <int D> struct AttnTiles {
-    static constexpr int FQ = 64, FK = D > 128 ? 32 : 64;
-    static constexpr int KB = D > 128 ? 32 : 64, KQ = D > 128 ? 32 : 64;
-    static constexpr int QB = 64, QK = D > 128 ? 32 : 64;
+// Large tiles need up to 191 KiB of shared memory (sm_90 allows 227); small ones stay within the
+// 99 KiB of sm_86/sm_89 (and sm_80's 163 KiB, which the large kv tile exceeds at D = 128).
+template <int D, bool Small> struct AttnTiles {
+    static constexpr int FQ = Small && D > 128 ? 32 : 64, FK = Small || D > 128 ? 32 : 64;
+    static constexpr int KB = Small ? (D > 128 ? 16 : 32) : (D > 128 ? 32 : 64), KQ = Small || D > 128 ? 32 : 64;
+    static constexpr int QB = Small ? (D > 128 ? 16 : 32) : 64, QK = Small || D > 128 ? 32 : 64;
 };
 
 // Shared-memory layout of one kernel: R rows owned by the block's warps, C columns per step.
@@ -63,9 +65,9 @@ struct AttnSmem {
     // +32: the dynamic shared memory is only 16-byte aligned; WMMA wants 32
     __host__ __device__ constexpr size_t bytes() const { return redOff() + 2 * (R / 16) * 4 + 32; }
 };
-template <int D> __host__ __device__ constexpr AttnSmem attnFwdSmem() { return {AttnTiles<D>::FQ, AttnTiles<D>::FK, D, 1, 1, 1, 2, 0}; }
-template <int D> __host__ __device__ constexpr AttnSmem attnKvSmem() { return {AttnTiles<D>::KB, AttnTiles<D>::KQ, D, 2, 2, 2, 2, 3}; }
-template <int D> __host__ __device__ constexpr AttnSmem attnQSmem() { return {AttnTiles<D>::QB, AttnTiles<D>::QK, D, 1, 2, 2, 2, 0}; }
+template <int D, bool S> __host__ __device__ constexpr AttnSmem attnFwdSmem() { return {AttnTiles<D, S>::FQ, AttnTiles<D, S>::FK, D, 1, 1, 1, 2, 0}; }
+template <int D, bool S> __host__ __device__ constexpr AttnSmem attnKvSmem() { return {AttnTiles<D, S>::KB, AttnTiles<D, S>::KQ, D, 2, 2, 2, 2, 3}; }
+template <int D, bool S> __host__ __device__ constexpr AttnSmem attnQSmem() { return {AttnTiles<D, S>::QB, AttnTiles<D, S>::QK, D, 1, 2, 2, 2, 0}; }
 
 // rows [0, total) of a tile from global rows src + r*ld (row r valid iff r < valid; others zero, so
 // no NaN from stale shared memory reaches a product even where P is zero).
@@ -147,9 +149,9 @@ template <typename P> __device__ inline P* attnAt(unsigned char* base, size_t of
 // Lane layout inside a warp's 16 rows: two lanes per row, lane parity picks the columns c = half + 2t.
 
 // grid (ceil(N/FQ), H), block FQ/16 warps.
-template <int D> __global__ void attnForwardKernel(AttnArgs a) {
-    constexpr int BQ = AttnTiles<D>::FQ, BK = AttnTiles<D>::FK;
-    constexpr AttnSmem L = attnFwdSmem<D>();
+template <int D, bool S> __global__ void attnForwardKernel(AttnArgs a) {
+    constexpr int BQ = AttnTiles<D, S>::FQ, BK = AttnTiles<D, S>::FK;
+    constexpr AttnSmem L = attnFwdSmem<D, S>();
     DITTO_DYNAMIC_SHARED(unsigned char, smemRaw);
     unsigned char* smem = attnAlign32(smemRaw);
     float* Os = attnAt<float>(smem, L.accOff(0));
@@ -233,9 +235,9 @@ template <int D> __global__ void attnDeltaKernel(AttnArgs a) {
 }
 
 // dK, dV: grid (ceil(N/KB), Hkv), block KB/16 warps; warp rows are keys, step columns queries.
-template <int D> __global__ void attnBackwardKvKernel(AttnArgs a) {
-    constexpr int BK = AttnTiles<D>::KB, BQ = AttnTiles<D>::KQ;
-    constexpr AttnSmem L = attnKvSmem<D>();
+template <int D, bool S> __global__ void attnBackwardKvKernel(AttnArgs a) {
+    constexpr int BK = AttnTiles<D, S>::KB, BQ = AttnTiles<D, S>::KQ;
+    constexpr AttnSmem L = attnKvSmem<D, S>();
     DITTO_DYNAMIC_SHARED(unsigned char, smemRaw);
     unsigned char* smem = attnAlign32(smemRaw);
     float* dKs = attnAt<float>(smem, L.accOff(0));
@@ -282,7 +284,7 @@ template <int D> __global__ void attnBackwardKvKernel(AttnArgs a) {
                 rsS[c] = in ? a.runStart[q0 + c] : a.N;
             }
             __syncthreads();
-            if (wFirst >= a.N || q0 >= wEnd) continue;  // no query of this step sees the warp's keys (q0 <= wFirst always)
+            if (wFirst >= a.N || q0 >= wEnd) continue;  // no query of this step sees the warp's keys
             attnWarpABt<D, BQ>(Ks + warp * 16 * L.ldh(), L.ldh(), Qs, L.ldh(), Ss + warp * 16 * L.lds(), L.lds());
             attnWarpABt<D, BQ>(Vs + warp * 16 * L.ldh(), L.ldh(), dOs, L.ldh(), dPs + warp * 16 * L.lds(), L.lds());
             __syncwarp();
@@ -311,9 +313,9 @@ template <int D> __global__ void attnBackwardKvKernel(AttnArgs a) {
 }
 
 // dQ: grid (ceil(N/QB), H), block QB/16 warps; warp rows are queries, step columns keys.
-template <int D> __global__ void attnBackwardQKernel(AttnArgs a) {
-    constexpr int BQ = AttnTiles<D>::QB, BK = AttnTiles<D>::QK;
-    constexpr AttnSmem L = attnQSmem<D>();
+template <int D, bool S> __global__ void attnBackwardQKernel(AttnArgs a) {
+    constexpr int BQ = AttnTiles<D, S>::QB, BK = AttnTiles<D, S>::QK;
+    constexpr AttnSmem L = attnQSmem<D, S>();
     DITTO_DYNAMIC_SHARED(unsigned char, smemRaw);
     unsigned char* smem = attnAlign32(smemRaw);
     float* dQs = attnAt<float>(smem, L.accOff(0));
@@ -375,22 +377,37 @@ template <typename K> inline void attnLaunchSetup(K kernel, size_t bytes) {
     if (e != cudaSuccess) throw std::runtime_error(std::string("attention: cannot reserve shared memory: ") + cudaGetErrorString(e));
 }
 
-template <int D> inline void attentionForwardD(cudaStream_t stream, const AttnArgs& a) {
-    constexpr AttnSmem L = attnFwdSmem<D>();
-    static_assert(L.bytes() <= 227 * 1024, "attention forward tile exceeds shared memory");
-    attnLaunchSetup(attnForwardKernel<D>, L.bytes());
-    dittoLaunch(attnForwardKernel<D>, dim3((a.N + L.R - 1) / L.R, a.H), dim3(L.R / 16 * 32), L.bytes(), stream, a);
+// Which tiles a launch uses: Auto takes the large ones where the device's shared memory holds them.
+enum class AttnTiling { Auto, Large, Small };
+
+inline size_t attnSmemOptin() {
+    int dev = 0, bytes = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess)
+        throw std::runtime_error("attention: cannot read the device's shared memory size");
+    return (size_t)bytes;
 }
 
-template <int D> inline void attentionBackwardD(cudaStream_t stream, const AttnArgs& a) {
-    constexpr AttnSmem KV = attnKvSmem<D>(), Q = attnQSmem<D>();
-    static_assert(KV.bytes() <= 227 * 1024 && Q.bytes() <= 227 * 1024, "attention backward tile exceeds shared memory");
+// Launches kernel<D, false> or kernel<D, true> with its grid (rows per block from the layout).
+template <AttnSmem (*Layout)(), AttnSmem (*SmallLayout)(), typename K>
+inline void attnLaunch(AttnTiling t, K large, K small, int gridY, cudaStream_t stream, const AttnArgs& a) {
+    constexpr AttnSmem L = Layout(), SL = SmallLayout();
+    static_assert(L.bytes() <= 227 * 1024 && SL.bytes() <= 99 * 1024, "attention tile exceeds shared memory");
+    bool useSmall = t == AttnTiling::Small || (t == AttnTiling::Auto && L.bytes() > 48 * 1024 && L.bytes() > attnSmemOptin());
+    const AttnSmem& l = useSmall ? SL : L;
+    K kernel = useSmall ? small : large;
+    attnLaunchSetup(kernel, l.bytes());
+    dittoLaunch(kernel, dim3((a.N + l.R - 1) / l.R, gridY), dim3(l.R / 16 * 32), l.bytes(), stream, a);
+}
+
+template <int D> inline void attentionForwardD(AttnTiling t, cudaStream_t stream, const AttnArgs& a) {
+    attnLaunch<attnFwdSmem<D, false>, attnFwdSmem<D, true>>(t, attnForwardKernel<D, false>, attnForwardKernel<D, true>, a.H, stream, a);
+}
+
+template <int D> inline void attentionBackwardD(AttnTiling t, cudaStream_t stream, const AttnArgs& a) {
     int64_t pairs = (int64_t)a.N * a.H;
     dittoLaunch(attnDeltaKernel<D>, dim3((unsigned)((pairs + 7) / 8)), dim3(256), 0, stream, a);
-    attnLaunchSetup(attnBackwardKvKernel<D>, KV.bytes());
-    dittoLaunch(attnBackwardKvKernel<D>, dim3((a.N + KV.R - 1) / KV.R, a.Hkv), dim3(KV.R / 16 * 32), KV.bytes(), stream, a);
-    attnLaunchSetup(attnBackwardQKernel<D>, Q.bytes());
-    dittoLaunch(attnBackwardQKernel<D>, dim3((a.N + Q.R - 1) / Q.R, a.H), dim3(Q.R / 16 * 32), Q.bytes(), stream, a);
+    attnLaunch<attnKvSmem<D, false>, attnKvSmem<D, true>>(t, attnBackwardKvKernel<D, false>, attnBackwardKvKernel<D, true>, a.Hkv, stream, a);
+    attnLaunch<attnQSmem<D, false>, attnQSmem<D, true>>(t, attnBackwardQKernel<D, false>, attnBackwardQKernel<D, true>, a.H, stream, a);
 }
 
 inline void attnCheckShape(int N, int H, int Hkv, int D) {
@@ -413,14 +430,18 @@ template <typename F> inline void attnDispatch(int D, F&& f) {
 }
 
 // out (N, H*D) bf16, lse (H, N) = m + log(sum) of the scaled scores; scale 1/sqrt(D).
-inline void attentionForward(cudaStream_t stream, bf16* out, float* lse, const bf16* q, const bf16* k, const bf16* v,
-                             const int32_t* runStart, const int32_t* runEnd, int N, int H, int Hkv, int D) {
+inline void attentionForwardTiled(AttnTiling tiling, cudaStream_t stream, bf16* out, float* lse, const bf16* q, const bf16* k,
+                                  const bf16* v, const int32_t* runStart, const int32_t* runEnd, int N, int H, int Hkv, int D) {
     attnCheckShape(N, H, Hkv, D);
     AttnArgs a{};
     a.out = out; a.lse = lse; a.q = q; a.k = k; a.v = v;
     a.runStart = runStart; a.runEnd = runEnd;
     a.N = N; a.H = H; a.Hkv = Hkv; a.scale = (float)(1.0 / std::sqrt((double)D));
-    attnDispatch(D, [&](auto d) { attentionForwardD<decltype(d)::value>(stream, a); });
+    attnDispatch(D, [&](auto d) { attentionForwardD<decltype(d)::value>(tiling, stream, a); });
+}
+inline void attentionForward(cudaStream_t stream, bf16* out, float* lse, const bf16* q, const bf16* k, const bf16* v,
+                             const int32_t* runStart, const int32_t* runEnd, int N, int H, int Hkv, int D) {
+    attentionForwardTiled(AttnTiling::Auto, stream, out, lse, q, k, v, runStart, runEnd, N, H, Hkv, D);
 }
 
 // Scratch the backward needs: Delta (H, N) fp32.
@@ -430,16 +451,21 @@ inline size_t attentionBackwardScratchBytes(int64_t N, int H, int D) {
 }
 
 // dq (N, H*D), dk and dv (N, Hkv*D) fp32, overwritten; out and lse from the forward.
-inline void attentionBackward(cudaStream_t stream, float* dq, float* dk, float* dv, const bf16* dout, const bf16* out,
-                              const bf16* q, const bf16* k, const bf16* v, const float* lse, const int32_t* runStart,
-                              const int32_t* runEnd, int N, int H, int Hkv, int D, void* scratch) {
+inline void attentionBackwardTiled(AttnTiling tiling, cudaStream_t stream, float* dq, float* dk, float* dv, const bf16* dout,
+                                   const bf16* out, const bf16* q, const bf16* k, const bf16* v, const float* lse,
+                                   const int32_t* runStart, const int32_t* runEnd, int N, int H, int Hkv, int D, void* scratch) {
     attnCheckShape(N, H, Hkv, D);
     AttnArgs a{};
     a.dq = dq; a.dk = dk; a.dv = dv; a.dout = dout; a.o = out; a.q = q; a.k = k; a.v = v; a.lseIn = lse;
     a.delta = static_cast<float*>(scratch);
     a.runStart = runStart; a.runEnd = runEnd;
     a.N = N; a.H = H; a.Hkv = Hkv; a.scale = (float)(1.0 / std::sqrt((double)D));
-    attnDispatch(D, [&](auto d) { attentionBackwardD<decltype(d)::value>(stream, a); });
+    attnDispatch(D, [&](auto d) { attentionBackwardD<decltype(d)::value>(tiling, stream, a); });
+}
+inline void attentionBackward(cudaStream_t stream, float* dq, float* dk, float* dv, const bf16* dout, const bf16* out,
+                              const bf16* q, const bf16* k, const bf16* v, const float* lse, const int32_t* runStart,
+                              const int32_t* runEnd, int N, int H, int Hkv, int D, void* scratch) {
+    attentionBackwardTiled(AttnTiling::Auto, stream, dq, dk, dv, dout, out, q, k, v, lse, runStart, runEnd, N, H, Hkv, D, scratch);
 }
 
 }  // namespace ditto::cuda

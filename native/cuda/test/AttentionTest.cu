@@ -178,7 +178,9 @@ struct Tolerances {
     double outL2 = 5e-3, gradL2 = 6e-3, rounded = 2e-2, roundedFloor = 0.05;
 };
 
-void runCase(const AttnCase& c, unsigned seed, Tolerances tol = {}) {
+using ditto::cuda::AttnTiling;
+
+void runCase(const AttnCase& c, unsigned seed, AttnTiling tiling = AttnTiling::Auto, Tolerances tol = {}) {
     Inputs in = makeInputs(c, seed);
     Reference ref = reference(c, in);
     const int N = in.N;
@@ -186,7 +188,7 @@ void runCase(const AttnCase& c, unsigned seed, Tolerances tol = {}) {
     DeviceArray<bf16> q(in.q), k(in.k), v(in.v), dout(in.dout), out(nq);
     DeviceArray<int32_t> rs(in.runStart), re(in.runEnd);
     DeviceArray<float> lse((size_t)c.H * N);
-    ditto::cuda::attentionForward(0, out.p, lse.p, q.p, k.p, v.p, rs.p, re.p, N, c.H, c.Hkv, c.D);
+    ditto::cuda::attentionForwardTiled(tiling, 0, out.p, lse.p, q.p, k.p, v.p, rs.p, re.p, N, c.H, c.Hkv, c.D);
     if (cudaDeviceSynchronize() != cudaSuccess) failCurrentTest("forward launch");
     auto maxAbs = [](const std::vector<float>& x) {
         double m = 0;
@@ -206,8 +208,8 @@ void runCase(const AttnCase& c, unsigned seed, Tolerances tol = {}) {
     DeviceArray<float> lseIn(ref.lse), dq(nq), dk(nk), dv(nk);
     DeviceArray<unsigned char> scratch(ditto::cuda::attentionBackwardScratchBytes(N, c.H, c.D));
     auto backward = [&] {
-        ditto::cuda::attentionBackward(0, dq.p, dk.p, dv.p, dout.p, o.p, q.p, k.p, v.p, lseIn.p, rs.p, re.p, N, c.H, c.Hkv, c.D,
-                                       scratch.p);
+        ditto::cuda::attentionBackwardTiled(tiling, 0, dq.p, dk.p, dv.p, dout.p, o.p, q.p, k.p, v.p, lseIn.p, rs.p, re.p, N, c.H,
+                                            c.Hkv, c.D, scratch.p);
         if (cudaDeviceSynchronize() != cudaSuccess) failCurrentTest("backward launch");
     };
     backward();
@@ -247,3 +249,8 @@ KERNEL_TEST(attention_tile_edges) { runCase({2, 1, 16, {{65, 63, 1, 64, 129}}}, 
 KERNEL_TEST(attention_d64) { runCase({2, 1, 64, {{20, 70}}}, 5); }
 KERNEL_TEST(attention_d128) { runCase({2, 1, 128, {{1, 79}}}, 6); }
 KERNEL_TEST(attention_d256) { runCase({2, 2, 256, {{3, 42, 25}}}, 7); }
+// The small tiles (devices with 99 or 163 KiB of shared memory per block): 1- and 2-warp blocks.
+KERNEL_TEST(attention_small_tiles_gqa_d16) { runCase({4, 2, 16, {{1, 5, 37, 70, 7}, {70, 37, 5, 1, 7}}}, 9, AttnTiling::Small); }
+KERNEL_TEST(attention_small_tiles_edges) { runCase({2, 1, 32, {{33, 31, 1, 32, 65}}}, 10, AttnTiling::Small); }
+KERNEL_TEST(attention_small_tiles_d128) { runCase({4, 2, 128, {{1, 79}}}, 11, AttnTiling::Small); }
+KERNEL_TEST(attention_small_tiles_d256) { runCase({2, 1, 256, {{3, 42, 25}}}, 12, AttnTiling::Small); }
