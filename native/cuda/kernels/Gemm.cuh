@@ -12,7 +12,7 @@
 //   heuristic's algorithm are cached per shape (every parameter and the pointers' alignment).
 // - the own kernel ("wmma"): tensor cores through nvcuda::wmma (bf16 16x16x16, fp32 accumulate),
 //   block tiles 128x128x32 (8 warps) or 64x64x32 (4 warps, when 128-tiles would leave SMs idle),
-//   operands staged in shared memory with cp.async double buffering where 16-byte aligned.
+//   operands staged in shared memory by a 3-stage cp.async pipeline where 16-byte aligned.
 // A GemmEngine is used from one host thread; calls on different streams must be ordered, as
 // they share the cuBLASLt workspace.
 #pragma once
@@ -68,30 +68,40 @@ __device__ inline void loadTile(bf16* dst, int dstLd, const bf16* src, int ld, i
     }
 }
 
-// One block computes a BM x BN tile of C; warp w owns the WM x WN sub-tile at
-// ((w / (BN/WN)) * WM, (w % (BN/WN)) * WN). Shared layouts per operand and stage:
+// Shared-memory geometry of one block tile (host and device agree on the size through it).
+// Per stage and operand:
 //   op(A): [BM][BK+PAD] (row-major fragments) or, transA, [BK][BM+PAD] (col-major fragments);
 //   op(B): [BK][BN+PAD] (row-major) or, transB, [BN][BK+PAD] (col-major);
 // so a transposed operand is read along its contiguous storage dimension and never transposed
-// in memory: the fragment layout absorbs it.
+// in memory: the fragment layout absorbs it. The epilogue reuses the space.
+template <int BM, int BN, int WM, int WN, bool TA, bool TB>
+struct Tile {
+    static constexpr int STAGES = 3;  // two tiles in flight while one is multiplied
+    static constexpr int WARPS_N = BN / WN, WARPS = (BM / WM) * WARPS_N, THREADS = WARPS * 32;
+    static constexpr int A_LD = TA ? BM + PAD : BK + PAD;
+    static constexpr int B_LD = TB ? BK + PAD : BN + PAD;
+    static constexpr int A_ELEMS = TA ? BK * A_LD : BM * A_LD;
+    static constexpr int B_ELEMS = TB ? BN * B_LD : BK * B_LD;
+    static constexpr int STAGE_ELEMS = A_ELEMS + B_ELEMS;
+    static constexpr int MAIN_BYTES = STAGES * STAGE_ELEMS * 2;
+    static constexpr int EPI_BYTES = WARPS * 16 * SLD * 4;
+    static constexpr int SMEM_BYTES = MAIN_BYTES > EPI_BYTES ? MAIN_BYTES : EPI_BYTES;
+    static_assert(A_ELEMS % 16 == 0 && STAGE_ELEMS % 16 == 0, "fragment pointers must stay 32-byte aligned");
+};
+
+// One block computes a BM x BN tile of C; warp w owns the WM x WN sub-tile at
+// ((w / (BN/WN)) * WM, (w % (BN/WN)) * WN). Dynamic shared memory: Tile::SMEM_BYTES.
 template <int BM, int BN, int WM, int WN, bool TA, bool TB, typename Tout>
 __global__ void __launch_bounds__((BM / WM) * (BN / WN) * 32, BM >= 128 ? 1 : 4)
 wmmaGemmKernel(int M, int N, int K, float alpha, const bf16* __restrict__ A, int lda, const bf16* __restrict__ B,
                int ldb, float beta, Tout* __restrict__ C, int ldc, const float* __restrict__ bias, bool vecA, bool vecB) {
     using namespace nvcuda;
-    constexpr int WARPS_N = BN / WN, WARPS = (BM / WM) * WARPS_N, THREADS = WARPS * 32;
+    using T = Tile<BM, BN, WM, WN, TA, TB>;
+    constexpr int WARPS_N = T::WARPS_N, THREADS = T::THREADS, STAGES = T::STAGES;
+    constexpr int A_LD = T::A_LD, B_LD = T::B_LD, A_ELEMS = T::A_ELEMS, STAGE_ELEMS = T::STAGE_ELEMS;
     constexpr int FM = WM / 16, FN = WN / 16;
     static_assert(WN == 32, "the epilogue maps a warp's 32 lanes to its 32 columns");
-    constexpr int A_LD = TA ? BM + PAD : BK + PAD;
-    constexpr int B_LD = TB ? BK + PAD : BN + PAD;
-    constexpr int A_ELEMS = TA ? BK * A_LD : BM * A_LD;
-    constexpr int B_ELEMS = TB ? BN * B_LD : BK * B_LD;
-    constexpr int STAGE_ELEMS = A_ELEMS + B_ELEMS;
-    constexpr int MAIN_BYTES = 2 * STAGE_ELEMS * 2;
-    constexpr int EPI_BYTES = WARPS * 16 * SLD * 4;
-    constexpr int SMEM_BYTES = MAIN_BYTES > EPI_BYTES ? MAIN_BYTES : EPI_BYTES;
-    static_assert(A_ELEMS % 16 == 0 && STAGE_ELEMS % 16 == 0, "fragment pointers must stay 32-byte aligned");
-    DITTO_SHARED(SmemUnit, smemRaw, (SMEM_BYTES + 127) / 128);
+    DITTO_DYNAMIC_SHARED(SmemUnit, smemRaw);
     bf16* smem = reinterpret_cast<bf16*>(smemRaw);
 
     const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
@@ -115,19 +125,23 @@ wmmaGemmKernel(int M, int N, int K, float alpha, const bf16* __restrict__ A, int
         else loadTile<BK, BN, THREADS>(sB, B_LD, B, ldb, K, N, k0, n0, vecB, tid);
     };
 
+    // Multi-stage cp.async pipeline, one barrier per k-tile: at iteration kt the tile kt has
+    // landed (all but the STAGES-2 newest groups are complete) and, past the barrier, every warp
+    // is done with the stage of tile kt-1, which is refilled with tile kt+STAGES-1. A group is
+    // committed every iteration, empty or not, so the wait count stays exact.
     const int nk = (K + BK - 1) / BK;
-    if (nk > 0) loadStage(0, 0);
-    cpAsyncCommit();
+#pragma unroll
+    for (int s = 0; s < STAGES - 1; s++) {
+        if (s < nk) loadStage(s, s * BK);
+        cpAsyncCommit();
+    }
     for (int kt = 0; kt < nk; kt++) {
-        if (kt + 1 < nk) {
-            loadStage((kt + 1) & 1, (kt + 1) * BK);
-            cpAsyncCommit();
-            cpAsyncWait<1>();  // the stage computed next has landed; the one after may still fly
-        } else {
-            cpAsyncWait<0>();
-        }
+        cpAsyncWait<STAGES - 2>();
         __syncthreads();
-        const bf16* sA = smem + (kt & 1) * STAGE_ELEMS;
+        int next = kt + STAGES - 1;
+        if (next < nk) loadStage(next % STAGES, next * BK);
+        cpAsyncCommit();
+        const bf16* sA = smem + (kt % STAGES) * STAGE_ELEMS;
         const bf16* sB = sA + A_ELEMS;
 #pragma unroll
         for (int kk = 0; kk < BK; kk += 16) {
@@ -144,8 +158,9 @@ wmmaGemmKernel(int M, int N, int K, float alpha, const bf16* __restrict__ A, int
 #pragma unroll
                 for (int j = 0; j < FN; j++) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
         }
-        __syncthreads();  // the stage is overwritten by the load two iterations on (or the epilogue)
     }
+    cpAsyncWait<0>();  // only empty groups remain; no copy may land in the epilogue's space
+    __syncthreads();   // every warp is done with the operands before the epilogue reuses them
 
     // Epilogue: each warp stages one 16 x 32 strip of its accumulators at a time in shared memory;
     // lane l then owns column wn + l, so each row of the strip is one coalesced store.
@@ -177,21 +192,30 @@ __global__ void biasToBf16(bf16* out, const Tin* bias, int n) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) out[i] = toBf16(bias[i]);
 }
 
+template <int BM, int BN, int WM, int WN, bool TA, bool TB, typename Tout>
+void launchWmmaT(dim3 grid, cudaStream_t stream, int M, int N, int K, float alpha, const bf16* A, int lda, const bf16* B,
+                 int ldb, float beta, Tout* C, int ldc, const float* bias, bool vecA, bool vecB) {
+    constexpr int bytes = Tile<BM, BN, WM, WN, TA, TB>::SMEM_BYTES;
+    auto kernel = wmmaGemmKernel<BM, BN, WM, WN, TA, TB, Tout>;
+    if (bytes > 48 * 1024) {  // above the default dynamic limit: opt in once per kernel
+        static const cudaError_t optIn = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+        DITTO_CUDA_CHECK(optIn);
+    }
+    dittoLaunch(kernel, grid, dim3(Tile<BM, BN, WM, WN, TA, TB>::THREADS), bytes, stream, M, N, K, alpha, A, lda, B, ldb, beta,
+                C, ldc, bias, vecA, vecB);
+}
+
 template <int BM, int BN, int WM, int WN, typename Tout>
 void launchWmma(cudaStream_t stream, bool transA, bool transB, int M, int N, int K, float alpha, const bf16* A, int lda,
                 const bf16* B, int ldb, float beta, Tout* C, int ldc, const float* bias) {
-    constexpr int THREADS = (BM / WM) * (BN / WN) * 32;
-    dim3 grid((N + BN - 1) / BN, (M + BM - 1) / BM), block(THREADS);
+    if ((M + BM - 1) / BM > 65535) throw std::runtime_error("gemm: M=" + std::to_string(M) + " exceeds the grid's row-tile limit");
+    dim3 grid((N + BN - 1) / BN, (M + BM - 1) / BM);
     bool vecA = reinterpret_cast<uintptr_t>(A) % 16 == 0 && lda % 8 == 0;
     bool vecB = reinterpret_cast<uintptr_t>(B) % 16 == 0 && ldb % 8 == 0;
-    if (!transA && !transB)
-        dittoLaunch(wmmaGemmKernel<BM, BN, WM, WN, false, false, Tout>, grid, block, 0, stream, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, vecA, vecB);
-    else if (!transA && transB)
-        dittoLaunch(wmmaGemmKernel<BM, BN, WM, WN, false, true, Tout>, grid, block, 0, stream, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, vecA, vecB);
-    else if (transA && !transB)
-        dittoLaunch(wmmaGemmKernel<BM, BN, WM, WN, true, false, Tout>, grid, block, 0, stream, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, vecA, vecB);
-    else
-        dittoLaunch(wmmaGemmKernel<BM, BN, WM, WN, true, true, Tout>, grid, block, 0, stream, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, vecA, vecB);
+    if (!transA && !transB) launchWmmaT<BM, BN, WM, WN, false, false>(grid, stream, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, vecA, vecB);
+    else if (!transA) launchWmmaT<BM, BN, WM, WN, false, true>(grid, stream, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, vecA, vecB);
+    else if (!transB) launchWmmaT<BM, BN, WM, WN, true, false>(grid, stream, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, vecA, vecB);
+    else launchWmmaT<BM, BN, WM, WN, true, true>(grid, stream, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, vecA, vecB);
 }
 
 inline uint32_t pointerAlignment(const void* p) {  // largest power of two <= 256 dividing the address

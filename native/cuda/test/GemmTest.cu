@@ -3,7 +3,7 @@
 // build; the real library natively, skipped when it is not installed).
 //
 // Tolerances (relative, floor 1e-3 of the largest reference value) from the measured errors:
-// float output carries only fp32 accumulation error (measured <= 4.4e-5 at K <= 96), so 2e-4
+// float output carries only fp32 accumulation error (measured <= 1.1e-4 at K <= 200), so 5e-4
 // catches any wrong element, lost k-chunk or misplaced bias; bf16 output adds one rounding (half
 // an ulp, <= 2^-8 = 3.9e-3 relative; measured 3.89e-3), so 8e-3. C columns past N (ld padding)
 // must stay untouched, and beta == 0 runs on a C filled with NaN, which must not leak through.
@@ -34,7 +34,7 @@ struct Case {
 
 enum class Path { Auto, Wmma64, Wmma128 };
 
-constexpr double kTolFloat = 2e-4, kTolBf16 = 8e-3;
+constexpr double kTolFloat = 5e-4, kTolBf16 = 8e-3;
 
 std::string describe(const char* backend, const Case& c, bool bf16Out) {
     char s[200];
@@ -144,6 +144,7 @@ std::vector<Case> cases() {
         v.push_back({ta, tb, 130, 257, 96, 0, 0, 0, 1.0f, 0.0f});     // edge tiles in M and N
         v.push_back({ta, tb, 70, 72, 40, 8, 8, 3, -1.5f, 1.0f, true}); // aligned lds, beta 1, bias
         v.push_back({ta, tb, 45, 36, 37, 3, 3, 0});                    // cp.async rows ending in a ragged chunk
+        v.push_back({ta, tb, 40, 50, 200, 1, 3, 0});                   // 7 k-tiles of plain loads: stages reused
     }
     return v;
 }
