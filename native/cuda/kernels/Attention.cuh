@@ -146,9 +146,8 @@ __device__ inline unsigned char* attnAlign32(unsigned char* p) {
 }
 template <typename P> __device__ inline P* attnAt(unsigned char* base, size_t off) { return reinterpret_cast<P*>(base + off); }
 
-// Lane layout inside a warp's 16 rows: two lanes per row, lane parity picks the columns c = half + 2t.
-
-// grid (ceil(N/FQ), H), block FQ/16 warps.
+// grid (ceil(N/FQ), H), block FQ/16 warps. In every kernel a warp's 16 rows have two lanes each;
+// lane parity picks the columns c = half + 2t of the row's scores and accumulator.
 template <int D, bool S> __global__ void attnForwardKernel(AttnArgs a) {
     constexpr int BQ = AttnTiles<D, S>::FQ, BK = AttnTiles<D, S>::FK;
     constexpr AttnSmem L = attnFwdSmem<D, S>();
