@@ -32,8 +32,8 @@ RopeDevice ropeDevice(const HParams& hp, const float* factors) {
     RopeDevice r;
     r.mode = hp.rope.mode == RopeMode::Neox ? 1 : 0;
     r.nRot = hp.rope.nRot;
-    r.base = (float)hp.rope.base;
-    r.freqScale = (float)hp.rope.freqScale;
+    r.base = hp.rope.base;
+    r.freqScale = hp.rope.freqScale;
     r.freqFactors = factors;
     return r;
 }
@@ -597,7 +597,7 @@ double CudaEngine::optimizerStep(const AdamWSettings& s) {
     double inv = 1.0 / s.gradScale;
     double* sq = static_cast<double*>(normSum.ensure(sizeof(double), "gradient norm"));
     normScratch.ensure(sumOfSquaresScratchBytes(n), "gradient norm");
-    sumOfSquares(stream, sq, loraG.as<float>(), n, (float)inv, normScratch.as<void>());
+    sumOfSquares(stream, sq, loraG.as<float>(), n, inv, normScratch.as<void>());
     double sumSq = 0;
     check(cudaMemcpyAsync(&sumSq, sq, sizeof(double), cudaMemcpyDeviceToHost, stream), "cudaMemcpy (gradient norm)");
     check(cudaStreamSynchronize(stream), "gradient norm");
