@@ -266,6 +266,12 @@ public:
     GemmEngine& operator=(const GemmEngine&) = delete;
 
     const char* backend() const { return lt_ ? "cublaslt" : "wmma"; }
+    // What an Auto engine would use, without creating one (no handle, no workspace).
+    static const char* autoBackend() {
+        const char* env = std::getenv("DITTO_GEMM");
+        std::string whyNot;
+        return (env && std::strcmp(env, "wmma") == 0) || !lt::load(whyNot) ? "wmma" : "cublaslt";
+    }
     // The library in use, or why cuBLASLt is not used.
     const std::string& backendNote() const { return note; }
     size_t cachedPlans() const { return plans.size(); }
