@@ -102,7 +102,7 @@ async function compileAll(sources, flavour, commandFor, opts, onOutput) {
                 const [cmd, args] = commandFor(src, obj, dep);
                 const res = await run(cmd, args);
                 onOutput?.(src, res.out);
-                if (res.code !== 0) return `${relative(root, src)}: ${cmd} failed\n${res.out}`;
+                if (res.code !== 0) return `${relative(root, src)}: ${cmd} failed\n${withoutPtxasReport(res.out)}`;
                 if (res.out.trim() && !onOutput) opts.log(res.out.trimEnd());
                 return null;
             });
@@ -114,6 +114,14 @@ async function compileAll(sources, flavour, commandFor, opts, onOutput) {
     const errors = (await pool(tasks, opts.jobs)).filter(Boolean);
     if (errors.length) throw new BuildError(errors.join("\n"));
     return objects;
+}
+
+/** Compiler output without ptxas's per-function report (-Xptxas -v), which ptxasProblems reads. */
+function withoutPtxasReport(out) {
+    return out
+        .split("\n")
+        .filter((l) => !/^ptxas info|^\s+\d+ bytes stack frame/.test(l))
+        .join("\n");
 }
 
 async function link(output, objects, cmd, args, opts) {
@@ -231,8 +239,8 @@ async function buildCudaReal(nvcc, opts) {
     const problems = [];
     const collect = (src, out) => {
         for (const p of ptxasProblems(out)) problems.push(`${relative(root, src)}: ${p}`);
-        const rest = out.split("\n").filter((l) => l.trim() && !/^ptxas info|^\s+\d+ bytes stack frame|bytes gmem|^\s*$/.test(l));
-        if (rest.length) opts.log(rest.join("\n"));
+        const rest = withoutPtxasReport(out).trim();
+        if (rest) opts.log(rest);
     };
     const host = await compileAll(s.host, "host", (src, obj, dep) => [opts.cxx, [
         "-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden", ...includeFlags, "-MMD", "-MF", dep, "-c", src, "-o", obj,

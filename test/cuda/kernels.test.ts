@@ -15,7 +15,7 @@ const program = join(root, "build", "Release", "cuda_kernel_tests_emu");
 function registeredTests(): string[] {
     const names: string[] = [];
     for (const file of readdirSync(testDir).filter((f) => f.endsWith(".cu")).sort()) {
-        for (const m of readFileSync(join(testDir, file), "utf8").matchAll(/^KERNEL_TEST\((\w+)\)/gm)) names.push(m[1]!);
+        for (const m of readFileSync(join(testDir, file), "utf8").matchAll(/^\s*KERNEL_TEST\((\w+)\)/gm)) names.push(m[1]!);
     }
     return names;
 }
