@@ -235,13 +235,18 @@ const Api* load(std::string& whyNot) {
             bool required = env && *env && i == 0;
             void* lib = dlopen(names[i].c_str(), RTLD_NOW | RTLD_LOCAL);
             if (!lib) {
-                if (required) { error = "DITTO_CUBLASLT=" + names[i] + " does not load: " + dlerror(); return; }
+                if (required) {
+                    error = "DITTO_CUBLASLT=" + names[i] + " does not load: " + dlerror() +
+                            " (point it at a libcublasLt.so, or unset it to search the default names)";
+                    return;
+                }
                 reason += (reason.empty() ? "" : "; ") + names[i] + " not found";
                 continue;
             }
             std::string missing = bind(lib, api);
             if (!missing.empty()) {
-                error = names[i] + " lacks the cuBLASLt entry points " + missing;
+                error = names[i] + " lacks the cuBLASLt entry points " + missing +
+                        (required ? " (DITTO_CUBLASLT must name a libcublasLt.so)" : " (a broken CUDA installation?)");
                 return;
             }
             api.source = names[i];
