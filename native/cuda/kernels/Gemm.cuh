@@ -239,33 +239,33 @@ public:
         if (choice == Backend::Wmma || (choice == Backend::Auto && env && std::strcmp(env, "wmma") == 0)) {
             note = choice == Backend::Wmma ? "own kernel requested" : "DITTO_GEMM=wmma";
         } else {
-            lt_ = lt::load(note);
-            if (!lt_ && choice == Backend::CublasLt) throw std::runtime_error("cuBLASLt is not available: " + note);
+            ltApi = lt::load(note);
+            if (!ltApi && choice == Backend::CublasLt) throw std::runtime_error("cuBLASLt is not available: " + note);
         }
-        if (lt_) {
-            lt::check(lt_->create(&handle), "cublasLtCreate");
+        if (ltApi) {
+            lt::check(ltApi->create(&handle), "cublasLtCreate");
             cudaError_t e = cudaMalloc(&workspace, kWorkspaceBytes);
             if (e != cudaSuccess) {
-                lt_->destroy(handle);
+                ltApi->destroy(handle);
                 throw std::runtime_error(std::string("cudaMalloc of the 32 MiB cuBLASLt workspace failed: ") + cudaGetErrorString(e));
             }
-            note = lt_->source;
+            note = ltApi->source;
         }
         int device = 0;
         if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&smCount, cudaDevAttrMultiProcessorCount, device) != cudaSuccess)
             smCount = 132;
     }
     ~GemmEngine() {
-        if (!lt_) return;
+        if (!ltApi) return;
         for (auto& kv : plans) destroyPlan(kv.second);
         cudaFree(biasBf16);
         cudaFree(workspace);
-        lt_->destroy(handle);
+        ltApi->destroy(handle);
     }
     GemmEngine(const GemmEngine&) = delete;
     GemmEngine& operator=(const GemmEngine&) = delete;
 
-    const char* backend() const { return lt_ ? "cublaslt" : "wmma"; }
+    const char* backend() const { return ltApi ? "cublaslt" : "wmma"; }
     // What an Auto engine would use, without creating one (no handle, no workspace).
     static const char* autoBackend() {
         const char* env = std::getenv("DITTO_GEMM");
@@ -282,7 +282,7 @@ public:
         static_assert(std::is_same<Tout, float>::value || std::is_same<Tout, bf16>::value, "C is float or bf16");
         checkShape(transA, transB, M, N, K, lda, ldb, ldc);
         if (M == 0 || N == 0) return;
-        if (lt_ && K > 0) {
+        if (ltApi && K > 0) {
             runCublasLt(stream, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
             return;
         }
@@ -340,18 +340,18 @@ private:
         auto it = plans.find(key);
         if (it == plans.end()) it = plans.emplace(key, makePlan(transA, transB, M, N, K, lda, ldb, ldc, outType, biasArg, A, B, C)).first;
         Plan& p = it->second;
-        if (biasArg) lt::check(lt_->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_POINTER, &biasArg, sizeof biasArg), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
+        if (biasArg) lt::check(ltApi->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_POINTER, &biasArg, sizeof biasArg), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
         // Column-major view: D (N x M, ld ldc) = op(B)^T (N x K) * op(A)^T (K x M).
-        lt::check(lt_->matmul(handle, p.desc, &alpha, B, p.a, A, p.b, &beta, C, p.c, C, p.c, &p.algo, workspace,
+        lt::check(ltApi->matmul(handle, p.desc, &alpha, B, p.a, A, p.b, &beta, C, p.c, C, p.c, &p.algo, workspace,
                               p.workspaceBytes, stream), "cublasLtMatmul");
     }
 
     void destroyPlan(Plan& p, lt::Preference pref = nullptr) {
-        if (pref) lt_->preferenceDestroy(pref);
-        if (p.desc) lt_->matmulDescDestroy(p.desc);
-        if (p.a) lt_->matrixLayoutDestroy(p.a);
-        if (p.b) lt_->matrixLayoutDestroy(p.b);
-        if (p.c) lt_->matrixLayoutDestroy(p.c);
+        if (pref) ltApi->preferenceDestroy(pref);
+        if (p.desc) ltApi->matmulDescDestroy(p.desc);
+        if (p.a) ltApi->matrixLayoutDestroy(p.a);
+        if (p.b) ltApi->matrixLayoutDestroy(p.b);
+        if (p.c) ltApi->matrixLayoutDestroy(p.c);
     }
 
     // Descriptors and the heuristic's first algorithm for one shape, output type, bias presence and
@@ -374,31 +374,31 @@ private:
             destroyPlan(p, pref);
             lt::check(st, name);
         };
-        step(lt_->matmulDescCreate(&p.desc, lt::COMPUTE_32F, lt::R_32F), "cublasLtMatmulDescCreate");
-        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_SCALE_TYPE, &scaleType, sizeof scaleType), "cublasLtMatmulDescSetAttribute(SCALE_TYPE)");
-        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_POINTER_MODE, &pointerMode, sizeof pointerMode), "cublasLtMatmulDescSetAttribute(POINTER_MODE)");
-        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_TRANSA, &opB, sizeof opB), "cublasLtMatmulDescSetAttribute(TRANSA)");
-        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_TRANSB, &opA, sizeof opA), "cublasLtMatmulDescSetAttribute(TRANSB)");
-        step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_EPILOGUE, &epilogue, sizeof epilogue), "cublasLtMatmulDescSetAttribute(EPILOGUE)");
+        step(ltApi->matmulDescCreate(&p.desc, lt::COMPUTE_32F, lt::R_32F), "cublasLtMatmulDescCreate");
+        step(ltApi->matmulDescSetAttribute(p.desc, lt::DESC_SCALE_TYPE, &scaleType, sizeof scaleType), "cublasLtMatmulDescSetAttribute(SCALE_TYPE)");
+        step(ltApi->matmulDescSetAttribute(p.desc, lt::DESC_POINTER_MODE, &pointerMode, sizeof pointerMode), "cublasLtMatmulDescSetAttribute(POINTER_MODE)");
+        step(ltApi->matmulDescSetAttribute(p.desc, lt::DESC_TRANSA, &opB, sizeof opB), "cublasLtMatmulDescSetAttribute(TRANSA)");
+        step(ltApi->matmulDescSetAttribute(p.desc, lt::DESC_TRANSB, &opA, sizeof opA), "cublasLtMatmulDescSetAttribute(TRANSB)");
+        step(ltApi->matmulDescSetAttribute(p.desc, lt::DESC_EPILOGUE, &epilogue, sizeof epilogue), "cublasLtMatmulDescSetAttribute(EPILOGUE)");
         // the heuristic reads the bias pointer for its alignment
-        if (bias) step(lt_->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_POINTER, &bias, sizeof bias), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
+        if (bias) step(ltApi->matmulDescSetAttribute(p.desc, lt::DESC_BIAS_POINTER, &bias, sizeof bias), "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
         // Row-major B [K x N] (ldb) is column-major N x K; transposed, B [N x K] is column-major K x N.
-        step(lt_->matrixLayoutCreate(&p.a, lt::R_16BF, transB ? K : N, transB ? N : K, ldb), "cublasLtMatrixLayoutCreate(B)");
-        step(lt_->matrixLayoutCreate(&p.b, lt::R_16BF, transA ? M : K, transA ? K : M, lda), "cublasLtMatrixLayoutCreate(A)");
-        step(lt_->matrixLayoutCreate(&p.c, outType, N, M, ldc), "cublasLtMatrixLayoutCreate(C)");
-        step(lt_->preferenceCreate(&pref), "cublasLtMatmulPreferenceCreate");
-        step(lt_->preferenceSetAttribute(pref, lt::PREF_MAX_WORKSPACE_BYTES, &maxWorkspace, sizeof maxWorkspace), "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)");
+        step(ltApi->matrixLayoutCreate(&p.a, lt::R_16BF, transB ? K : N, transB ? N : K, ldb), "cublasLtMatrixLayoutCreate(B)");
+        step(ltApi->matrixLayoutCreate(&p.b, lt::R_16BF, transA ? M : K, transA ? K : M, lda), "cublasLtMatrixLayoutCreate(A)");
+        step(ltApi->matrixLayoutCreate(&p.c, outType, N, M, ldc), "cublasLtMatrixLayoutCreate(C)");
+        step(ltApi->preferenceCreate(&pref), "cublasLtMatmulPreferenceCreate");
+        step(ltApi->preferenceSetAttribute(pref, lt::PREF_MAX_WORKSPACE_BYTES, &maxWorkspace, sizeof maxWorkspace), "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)");
         for (int i = 0; i < 4; i++)
-            step(lt_->preferenceSetAttribute(pref, lt::PREF_MIN_ALIGNMENT_A_BYTES + i, &align[i], sizeof align[i]), "cublasLtMatmulPreferenceSetAttribute(MIN_ALIGNMENT)");
-        lt::Status s = lt_->algoGetHeuristic(handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &found);
+            step(ltApi->preferenceSetAttribute(pref, lt::PREF_MIN_ALIGNMENT_A_BYTES + i, &align[i], sizeof align[i]), "cublasLtMatmulPreferenceSetAttribute(MIN_ALIGNMENT)");
+        lt::Status s = ltApi->algoGetHeuristic(handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &found);
         step(s == lt::STATUS_SUCCESS && found < 1 ? lt::STATUS_NOT_SUPPORTED : s, "cublasLtMatmulAlgoGetHeuristic");
-        lt_->preferenceDestroy(pref);
+        ltApi->preferenceDestroy(pref);
         p.algo = result.algo;
         p.workspaceBytes = result.workspaceSize;
         return p;
     }
 
-    const lt::Api* lt_ = nullptr;
+    const lt::Api* ltApi = nullptr;
     lt::Handle handle = nullptr;
     void* workspace = nullptr;
     bf16* biasBf16 = nullptr;  // the bias converted for bf16 outputs
