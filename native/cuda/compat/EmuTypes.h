@@ -152,3 +152,27 @@ inline __half __float2half_rn(float f) { return __float2half(f); }
 struct __align__(4) __half2 {
     __half x, y;
 };
+
+// The arithmetic and comparison operators of cuda_bf16.hpp / cuda_fp16.hpp (host and device):
+// each result rounded to the 16-bit type, as __hadd/__hmul do. Mixing with float is ambiguous
+// there too (bf16 + float), so the emulator rejects what nvcc rejects.
+#define DITTO_EMU_HALF_OPS(H)                                                                      \
+    inline H operator+(const H& a, const H& b) { return H((float)a + (float)b); }                  \
+    inline H operator-(const H& a, const H& b) { return H((float)a - (float)b); }                  \
+    inline H operator*(const H& a, const H& b) { return H((float)a * (float)b); }                  \
+    inline H operator/(const H& a, const H& b) { return H((float)a / (float)b); }                  \
+    inline H& operator+=(H& a, const H& b) { return a = a + b; }                                   \
+    inline H& operator-=(H& a, const H& b) { return a = a - b; }                                   \
+    inline H& operator*=(H& a, const H& b) { return a = a * b; }                                   \
+    inline H& operator/=(H& a, const H& b) { return a = a / b; }                                   \
+    inline H operator+(const H& a) { return a; }                                                   \
+    inline H operator-(const H& a) { return H(-(float)a); }                                        \
+    inline bool operator==(const H& a, const H& b) { return (float)a == (float)b; }                \
+    inline bool operator!=(const H& a, const H& b) { return (float)a != (float)b; }                \
+    inline bool operator<(const H& a, const H& b) { return (float)a < (float)b; }                  \
+    inline bool operator>(const H& a, const H& b) { return (float)a > (float)b; }                  \
+    inline bool operator<=(const H& a, const H& b) { return (float)a <= (float)b; }                \
+    inline bool operator>=(const H& a, const H& b) { return (float)a >= (float)b; }
+DITTO_EMU_HALF_OPS(__nv_bfloat16)
+DITTO_EMU_HALF_OPS(__half)
+#undef DITTO_EMU_HALF_OPS
