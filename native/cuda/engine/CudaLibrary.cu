@@ -59,7 +59,7 @@ int probe(DeviceDescription* out, std::string* err) {
 #else
     out->kind = "cuda";
 #endif
-    out->gemmBackend = GemmEngine().backend();
+    out->gemmBackend = GemmEngine::autoBackend();
     return 0;
 }
 
