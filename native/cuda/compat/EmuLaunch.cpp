@@ -1,7 +1,7 @@
 // Kernel launches in the emulator: CUDA's launch checks (an invalid configuration is reported by
 // cudaGetLastError, as on a GPU), then the grid's blocks on a pool of OS threads. Launches run
 // one at a time and return when the grid is done.
-//   DITTO_EMU_THREADS   OS threads running blocks (default 2)
+//   DITTO_EMU_THREADS   OS threads running blocks, the launching one included (default 2)
 //   DITTO_EMU_STACK_KB  stack of each CUDA thread's fiber (default 64)
 //   DITTO_EMU_SEED      seed of the fibers' order at barriers (default 1)
 #include <pthread.h>
@@ -182,6 +182,7 @@ void installSegvHandler() {
 }  // namespace
 
 void launch(const LaunchSpec& spec) {
+    if (tlsFiber) fail("launches from device code (dynamic parallelism) are not supported");
     const dim3 g = spec.grid, b = spec.block;
     uint64_t threads = (uint64_t)b.x * b.y * b.z;
     if (threads == 0 || threads > 1024 || b.x > 1024 || b.y > 1024 || b.z > 64 || g.x == 0 || g.y == 0 || g.z == 0 ||
