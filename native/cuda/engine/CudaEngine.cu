@@ -524,7 +524,6 @@ LossResult CudaEngine::run(const Batch& b, const int32_t* targets, bool training
     float* rstd = static_cast<float*>(ceRstd.ensure(Nt * W, what));
     float* lg = static_cast<float*>(ceLogits.ensure((size_t)Nt * chunk * W, what));
     bf16* P = training ? static_cast<bf16*>(ceP.ensure((size_t)Nt * chunk * B, what)) : nullptr;
-    bf16* Plo = training ? static_cast<bf16*>(cePLow.ensure((size_t)Nt * chunk * B, what)) : nullptr;
     float* m = static_cast<float*>(ceM.ensure(Nt * W, what));
     float* s = static_cast<float*>(ceS.ensure(Nt * W, what));
     float* tl = static_cast<float*>(ceTl.ensure(Nt * W, what));
@@ -545,11 +544,10 @@ LossResult CudaEngine::run(const Batch& b, const int32_t* targets, bool training
         int vc = std::min(chunk, hp.nVocab - v0);
         const bf16* Ec = headChunk(v0, vc);
         gemm<float>(ge, stream, false, true, (int)Nt, vc, C, 1.0f, xng, C, Ec, C, 0.0f, lg, vc);
-        ceChunkUpdate(stream, P, lg, m, s, tl, rescale, dTgt, v0, Nt, vc, Plo);
-        if (training) {  // dxn += p E_c, with p split into two bf16 parts (see CrossEntropy.cuh)
+        ceChunkUpdate(stream, P, lg, m, s, tl, rescale, dTgt, v0, Nt, vc);
+        if (training) {
             ceRescaleRows(stream, dxng, rescale, Nt, C);
             gemm<float>(ge, stream, false, false, (int)Nt, C, vc, 1.0f, P, vc, Ec, C, 1.0f, dxng, C);
-            gemm<float>(ge, stream, false, false, (int)Nt, C, vc, 1.0f, Plo, vc, Ec, C, 1.0f, dxng, C);
         }
     }
     bf16* targetRows = nullptr;

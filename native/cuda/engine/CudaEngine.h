@@ -95,7 +95,7 @@ private:
     // batch, scratch and activations
     DeviceBuffer dTokens, dPos, dRunStart, dRunEnd;
     DeviceBuffer xs, tq, tk, tv, o, down, dxn, dq, dk, dv, dqraw, dkraw, datt, dattb, dg, du, dact, dyb, dh, dxl, attnScratch, outScratch;
-    DeviceBuffer ceX, ceXn, ceRstd, ceLogits, ceP, cePLow, ceM, ceS, ceTl, ceRescale, ceLoss, ceDxn, ceDx, ceTargetRows, ceRows, ceTargets, ceHead;
+    DeviceBuffer ceX, ceXn, ceRstd, ceLogits, ceP, ceM, ceS, ceTl, ceRescale, ceLoss, ceDxn, ceDx, ceTargetRows, ceRows, ceTargets, ceHead;
     DeviceBuffer dxAll, normScratch, normSum, ceInit, logitsOut;
     Acts shared;
     std::vector<std::unique_ptr<Acts>> cached;

@@ -7,17 +7,14 @@
 //
 // p is bf16 (a product input): each term of dxn carries a 2^-8 relative rounding. A confident
 // target loses nothing to it: when it is the running max its p is exp(0) = 1, exact in bf16, so
-// dxn / s - E[target] cancels in fp32 as on the CPU. But when the softmax is flat (every p near
-// 1, as early in training on a large vocabulary) bf16 keeps too few levels of p for the small
-// deviations that carry the gradient, so ceChunkUpdate can also write pLow = p - bf16(p): the
-// engine adds pLow E_c as a second product, which gives p ~16 significant bits.
+// dxn / s - E[target] cancels in fp32 as on the CPU.
 #pragma once
 #include "Elementwise.cuh"
 
 namespace ditto::cuda::ew {
 
 template <int V>
-__global__ void ceChunkUpdateKernel(bf16* p, bf16* pLow, const float* logits, float* m, float* s, float* tl, float* rescale, const int32_t* targets, int v0, int Vc) {
+__global__ void ceChunkUpdateKernel(bf16* p, const float* logits, float* m, float* s, float* tl, float* rescale, const int32_t* targets, int v0, int Vc) {
     DITTO_SHARED(float, red, 32);
     int64_t i = blockIdx.x;
     const float* row = logits + i * Vc;
@@ -32,7 +29,6 @@ __global__ void ceChunkUpdateKernel(bf16* p, bf16* pLow, const float* logits, fl
     float mOld = m[i], mNew = fmaxf(mOld, mx);
     float sum = 0;
     bf16* pr = p ? p + i * Vc : nullptr;
-    bf16* pl = pLow ? pLow + i * Vc : nullptr;
     for (int c = threadIdx.x * V; c < Vc; c += blockDim.x * V) {
         float v[V];
         loadF<V>(row + c, v);
@@ -42,12 +38,6 @@ __global__ void ceChunkUpdateKernel(bf16* p, bf16* pLow, const float* logits, fl
             sum += v[j];
         }
         if (pr) storeF<V>(pr + c, v);
-        if (pl) {
-            float lo[V];
-#pragma unroll
-            for (int j = 0; j < V; j++) lo[j] = v[j] - toFloat(toBf16(v[j]));
-            storeF<V>(pl + c, lo);
-        }
     }
     sum = blockSum(sum, red);
     if (threadIdx.x == 0) {
@@ -62,16 +52,15 @@ __global__ void ceChunkUpdateKernel(bf16* p, bf16* pLow, const float* logits, fl
 
 // Per row of this chunk: running max m and sum s updated, rescale = exp(mOld - mNew) (the factor
 // for ceRescaleRows), tl = the target's logit when it lies in [v0, v0 + Vc), p = exp(logit - mNew)
-// as bf16 when p is not null (the input of dxn += p E_c), and pLow = p - bf16(p) when pLow is
-// not null (dxn += pLow E_c recovers p's lower bits). logits (Nt, Vc) contiguous.
+// as bf16 when p is not null (the input of dxn += p E_c). logits (Nt, Vc) contiguous.
 inline void ceChunkUpdate(cudaStream_t stream, bf16* p, const float* logits, float* m, float* s, float* tl, float* rescale, const int32_t* targets,
-                          int v0, int64_t Nt, int Vc, bf16* pLow = nullptr) {
+                          int v0, int64_t Nt, int Vc) {
     if (Nt <= 0) return;
     dim3 block(std::min(512, std::max(64, (Vc / kVec + 31) / 32 * 32)));
-    if (Vc % kVec == 0 && allAligned(32, (const void*)logits) && (!p || allAligned(16, (const void*)p)) && (!pLow || allAligned(16, (const void*)pLow)))
-        dittoLaunch(ceChunkUpdateKernel<kVec>, dim3((unsigned)Nt), block, 0, stream, p, pLow, logits, m, s, tl, rescale, targets, v0, Vc);
+    if (Vc % kVec == 0 && allAligned(32, (const void*)logits) && (!p || allAligned(16, (const void*)p)))
+        dittoLaunch(ceChunkUpdateKernel<kVec>, dim3((unsigned)Nt), block, 0, stream, p, logits, m, s, tl, rescale, targets, v0, Vc);
     else
-        dittoLaunch(ceChunkUpdateKernel<1>, dim3((unsigned)Nt), block, 0, stream, p, pLow, logits, m, s, tl, rescale, targets, v0, Vc);
+        dittoLaunch(ceChunkUpdateKernel<1>, dim3((unsigned)Nt), block, 0, stream, p, logits, m, s, tl, rescale, targets, v0, Vc);
 }
 
 template <int V> __global__ void ceRescaleRowsKernel(float* dxn, const float* factor, int C) {
