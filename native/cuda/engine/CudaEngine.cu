@@ -26,6 +26,13 @@ int vocabChunkFor(int64_t rows, int nVocab) {
     return (int)std::min<int64_t>(chunk, nVocab);
 }
 
+// Waits for the stream; a kernel that failed to launch (bad configuration, too much shared
+// memory) is reported by cudaGetLastError, one that failed while running by the synchronize.
+void finish(cudaStream_t stream, const char* what) {
+    check(cudaGetLastError(), what);
+    check(cudaStreamSynchronize(stream), what);
+}
+
 bool isDecodedAtLoad(uint32_t type) { return type == GGML_F32 || type == GGML_F16 || type == GGML_BF16; }
 
 RopeDevice ropeDevice(const HParams& hp, const float* factors) {
@@ -513,7 +520,7 @@ LossResult CudaEngine::run(const Batch& b, const int32_t* targets, bool training
     int64_t Nt = (int64_t)rows.size();
     LossResult r;
     r.tokens = Nt;
-    if (Nt == 0) { check(cudaStreamSynchronize(stream), "forward"); return r; }
+    if (Nt == 0) { finish(stream, "forward"); return r; }
     size_t W = sizeof(float), B = sizeof(bf16);
     const char* what = "cross-entropy";
     int chunk = vocabChunkFor(Nt, hp.nVocab);
@@ -558,7 +565,7 @@ LossResult CudaEngine::run(const Batch& b, const int32_t* targets, bool training
     ceFinish(stream, loss, dxng, m, s, tl, Nt, C, targetRows);
     std::vector<float> hostLoss((size_t)Nt);
     check(cudaMemcpyAsync(hostLoss.data(), loss, Nt * W, cudaMemcpyDeviceToHost, stream), "cudaMemcpy (loss)");
-    check(cudaStreamSynchronize(stream), "forward");
+    finish(stream, "forward");
     for (float v : hostLoss) r.lossSum += v;
     if (!training) return r;
     float* dxg = static_cast<float*>(ceDx.ensure(Nt * C * W, what));
@@ -574,7 +581,7 @@ LossResult CudaEngine::run(const Batch& b, const int32_t* targets, bool training
         layerBackward(l, dx, slot(l), b, a);
         releaseSlot(l);
     }
-    check(cudaStreamSynchronize(stream), "backward");
+    finish(stream, "backward");
     return r;
 }
 
@@ -600,7 +607,7 @@ double CudaEngine::optimizerStep(const AdamWSettings& s) {
     sumOfSquares(stream, sq, loraG.as<float>(), n, inv, normScratch.as<void>());
     double sumSq = 0;
     check(cudaMemcpyAsync(&sumSq, sq, sizeof(double), cudaMemcpyDeviceToHost, stream), "cudaMemcpy (gradient norm)");
-    check(cudaStreamSynchronize(stream), "gradient norm");
+    finish(stream, "gradient norm");
     double norm = std::sqrt(sumSq);
     if (!std::isfinite(norm)) throw std::runtime_error("gradient norm is not finite (" + std::to_string(norm) + "); lower the learning rate or check the data");
     double clipScale = (s.clip > 0 && norm > s.clip) ? s.clip / (norm + 1e-6) : 1.0;
@@ -616,7 +623,7 @@ double CudaEngine::optimizerStep(const AdamWSettings& s) {
     d.eps = s.eps;
     adamwUpdate(stream, loraW.as<float>(), loraG.as<float>(), loraM.as<float>(), loraV.as<float>(), n, d);
     convert<bf16, float>(stream, loraWb.as<bf16>(), loraW.as<float>(), n);
-    check(cudaStreamSynchronize(stream), "optimizer step");
+    finish(stream, "optimizer step");
     return norm;
 }
 
@@ -649,7 +656,7 @@ void CudaEngine::logits(int n, const int32_t* tokens, float* out) {
         gemm<float>(*gemmEngine, stream, false, true, n, vc, C, 1.0f, xn, C, headChunk(v0, vc), C, 0.0f, dOut + v0, V);
     }
     check(cudaMemcpyAsync(out, dOut, (size_t)n * V * W, cudaMemcpyDeviceToHost, stream), "cudaMemcpy (logits)");
-    check(cudaStreamSynchronize(stream), "logits");
+    finish(stream, "logits");
 }
 
 }  // namespace ditto::cuda
