@@ -95,7 +95,29 @@ static void pushShuffled(Worker& w, Fiber** fibers, unsigned n) {
     }
 }
 
-static void yieldToScheduler(Fiber* f) { switchContext(f->ctx, tlsWorker->sched); }
+// AddressSanitizer is told about every stack switch, so an ASan build of the emulated kernels
+// (which then checks their global-memory accesses) does not mistake fibers for stack corruption.
+#if defined(__SANITIZE_ADDRESS__)
+extern "C" void __sanitizer_start_switch_fiber(void** fakeStackSave, const void* bottom, size_t size);
+extern "C" void __sanitizer_finish_switch_fiber(void* fakeStackSave, const void** bottomOld, size_t* sizeOld);
+#else
+static inline void __sanitizer_start_switch_fiber(void**, const void*, size_t) {}
+static inline void __sanitizer_finish_switch_fiber(void*, const void**, size_t*) {}
+#endif
+
+static void resumeFiber(Worker& w, Fiber* f) {
+    void* fake = nullptr;
+    __sanitizer_start_switch_fiber(&fake, f->stack, w.stackBytes);
+    switchContext(w.sched, f->ctx);
+    __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+}
+
+static void yieldToScheduler(Fiber* f, bool exiting = false) {
+    Worker& w = *tlsWorker;
+    __sanitizer_start_switch_fiber(exiting ? nullptr : &f->asanFakeStack, w.schedStackBottom, w.schedStackSize);
+    switchContext(f->ctx, w.sched);
+    __sanitizer_finish_switch_fiber(f->asanFakeStack, &w.schedStackBottom, &w.schedStackSize);
+}
 
 static void completeCopies(Fiber* f, unsigned belowGroup) {
     size_t kept = 0;
@@ -107,12 +129,13 @@ static void completeCopies(Fiber* f, unsigned belowGroup) {
 }
 
 static void fiberEntry() {
+    __sanitizer_finish_switch_fiber(nullptr, &tlsWorker->schedStackBottom, &tlsWorker->schedStackSize);
     tlsWorker->spec->body(tlsWorker->spec->ctx);
     Fiber* f = tlsFiber;
     completeCopies(f, ~0u);
     f->state = FiberState::Exited;
     tlsWorker->exited++;
-    yieldToScheduler(f);
+    yieldToScheduler(f, true);
     __builtin_trap();
 }
 
@@ -306,7 +329,7 @@ void runBlock(Worker& w, uint64_t linear, uint64_t launchNumber, uint64_t seed) 
             w.ready.pop_front();
             tlsFiber = f;
             threadIdx = f->tid;
-            switchContext(w.sched, f->ctx);
+            resumeFiber(w, f);
         }
         tlsFiber = nullptr;
         if (w.exited == n) return;

@@ -32,6 +32,7 @@ struct Fiber {
     FiberState state = FiberState::Ready;
     unsigned warpOps = 0, barriers = 0, cpGroup = 0;
     std::vector<CpAsyncCopy> copies;
+    void* asanFakeStack = nullptr;
 };
 
 struct WarpStage {
@@ -53,6 +54,8 @@ struct SharedSlot {
 
 struct Worker {
     FiberContext sched;
+    const void* schedStackBottom = nullptr;  // for AddressSanitizer's fiber switches
+    size_t schedStackSize = 0;
     size_t stackBytes = 0;
     std::vector<Fiber*> fibers;  // by linear thread index; reused across blocks
     std::vector<Fiber*> order;
