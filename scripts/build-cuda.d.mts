@@ -5,6 +5,7 @@ export interface BuildCudaOptions {
     jobs?: number;
     archs?: string;
     cxx?: string;
+    sanitize?: string;
     log?: (line: string) => void;
 }
 export const buildCudaDefaults: Required<BuildCudaOptions>;

@@ -7,7 +7,8 @@
 // Objects are cached under build/cuda with their header dependencies; up-to-date outputs are
 // not rebuilt. Flags: --emu-only, --cuda-only. Env: DITTO_CUDA_ARCHS (e.g. "90" or "80,90";
 // default 80,86,89,90 plus PTX for the last), DITTO_BUILD_JOBS (default 2), CXX (default g++),
-// CUDA_HOME.
+// CUDA_HOME, DITTO_EMU_SANITIZE=address (the emulated kernel tests under AddressSanitizer, as
+// cuda_kernel_tests_emu_asan).
 import {spawn, spawnSync} from "node:child_process";
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync} from "node:fs";
 import {delimiter, dirname, join, relative, resolve} from "node:path";
@@ -27,6 +28,7 @@ export const buildCudaDefaults = {
     jobs: Number(process.env.DITTO_BUILD_JOBS) || 2,
     archs: process.env.DITTO_CUDA_ARCHS || "80,86,89,90",
     cxx: process.env.CXX || "g++",
+    sanitize: process.env.DITTO_EMU_SANITIZE || "",
     log: (line) => console.log(line),
 };
 
@@ -150,6 +152,7 @@ function sourceSets() {
 const includeFlags = ["-Inative/cuda", "-Inative/include", "-Inative/src"];
 
 async function buildEmu(opts) {
+    if (opts.sanitize) return buildEmuSanitized(opts);
     const s = sourceSets();
     const common = ["-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden", ...includeFlags];
     // Stack clash protection probes every page of a large frame, so a CUDA thread that outgrows
@@ -175,6 +178,19 @@ async function buildEmu(opts) {
         await link(join(outDir, "cuda_kernel_tests_emu"), [...tests, ...emulator, ...host], opts.cxx, libs, opts);
     });
     if (failures.length) throw new BuildError(failures.join("\n"));
+}
+
+// DITTO_EMU_SANITIZE=address: the kernel tests only, built with AddressSanitizer into
+// cuda_kernel_tests_emu_asan, which then also checks the kernels' global-memory accesses.
+async function buildEmuSanitized(opts) {
+    if (opts.sanitize !== "address") throw new BuildError(`DITTO_EMU_SANITIZE="${opts.sanitize}": only "address" is supported`);
+    const s = sourceSets();
+    const flags = ["-std=c++17", "-O1", "-g", "-fsanitize=address", "-fno-omit-frame-pointer", ...includeFlags];
+    const emuFlags = ["-x", "c++", ...flags, "-DDITTO_CUDA_EMU", "-fstack-clash-protection", "-ffp-contract=off"];
+    const host = await compileAll(s.host, "host-asan", (src, obj, dep) => [opts.cxx, [...flags, "-MMD", "-MF", dep, "-c", src, "-o", obj]], opts);
+    const emuCmd = (src, obj, dep) => [opts.cxx, [...emuFlags, "-MMD", "-MF", dep, "-c", src, "-o", obj]];
+    const objects = await compileAll([...s.emulator, ...s.tests, ...s.kernelCpp], "emu-asan", emuCmd, opts);
+    await link(join(outDir, "cuda_kernel_tests_emu_asan"), [...objects, ...host], opts.cxx, ["-fsanitize=address", "-lpthread", "-ldl"], opts);
 }
 
 async function attempt(failures, step) {

@@ -21,7 +21,11 @@ function registeredTests(): string[] {
 }
 
 function build(): {ok: true} | {ok: false; noCompiler: boolean; output: string} {
-    const res = spawnSync(process.execPath, [join(root, "scripts", "build-cuda.mjs"), "--emu-only"], {cwd: root, encoding: "utf8"});
+    const res = spawnSync(process.execPath, [join(root, "scripts", "build-cuda.mjs"), "--emu-only"], {
+        cwd: root,
+        encoding: "utf8",
+        env: {...process.env, DITTO_EMU_SANITIZE: ""},  // the plain build, whatever the caller's environment
+    });
     if (res.status === 0) return {ok: true};
     const output = `${res.stdout ?? ""}${res.stderr ?? ""}${res.error ? String(res.error) : ""}`;
     return {ok: false, noCompiler: /spawn \S+ ENOENT/.test(output), output};

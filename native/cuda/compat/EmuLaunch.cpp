@@ -113,6 +113,7 @@ private:
         if (region == MAP_FAILED) std::abort();
         mprotect(region + dynBytes, page, PROT_NONE);
         w->dynamicEnd = region + dynBytes;
+        w->dynamicCapacity = dynBytes;
         w->staticArena = region + dynBytes + page;
         // Room for the signal handler when a fiber's stack overflows (unless the thread has one).
         stack_t old{};

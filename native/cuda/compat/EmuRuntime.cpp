@@ -182,10 +182,10 @@ cudaError_t cudaMemGetInfo(size_t* freeBytes, size_t* total) {
 
 cudaError_t cudaMalloc(void** p, size_t bytes) {
     if (!p) return ret(cudaErrorInvalidValue);
-    size_t rounded = (bytes + 255) / 256 * 256;
-    void* m = std::aligned_alloc(256, rounded ? rounded : 256);
-    if (!m) return ret(cudaErrorMemoryAllocation);
-    std::memset(m, 0xff, rounded);  // NaN: a kernel that reads what nobody wrote sees it
+    // The exact size, so that an AddressSanitizer build flags a kernel reading past the end.
+    void* m = nullptr;
+    if (posix_memalign(&m, 256, bytes ? bytes : 1) != 0) return ret(cudaErrorMemoryAllocation);
+    std::memset(m, 0xff, bytes);  // NaN: a kernel that reads what nobody wrote sees it
     {
         std::lock_guard<std::mutex> lock(allocMutex);
         deviceAllocs[reinterpret_cast<uintptr_t>(m)] = bytes ? bytes : 1;

@@ -105,6 +105,16 @@ static inline void __sanitizer_start_switch_fiber(void**, const void*, size_t) {
 static inline void __sanitizer_finish_switch_fiber(void*, const void**, size_t*) {}
 #endif
 
+// Under AddressSanitizer the shared memory a block did not ask for is poisoned, so a kernel
+// indexing past its shared arrays is reported too.
+#if defined(__SANITIZE_ADDRESS__)
+extern "C" void __asan_poison_memory_region(void const volatile* addr, size_t size);
+extern "C" void __asan_unpoison_memory_region(void const volatile* addr, size_t size);
+#else
+static inline void __asan_poison_memory_region(void const volatile*, size_t) {}
+static inline void __asan_unpoison_memory_region(void const volatile*, size_t) {}
+#endif
+
 static void resumeFiber(Worker& w, Fiber* f) {
     void* fake = nullptr;
     __sanitizer_start_switch_fiber(&fake, f->stack, w.stackBytes);
@@ -232,6 +242,7 @@ void* sharedArray(const void* site, size_t bytes, size_t align) {
         fail("static shared memory above 48 KiB (%zu bytes); nvcc rejects it: use DITTO_DYNAMIC_SHARED", offset + bytes);
     if (offset + bytes + w.spec->dynamicSmem > kSmemOptinLimit)
         fail("static (%zu) plus dynamic (%zu) shared memory above 227 KiB", offset + bytes, w.spec->dynamicSmem);
+    __asan_unpoison_memory_region(w.staticArena + offset, bytes);
     std::memset(w.staticArena + offset, 0xff, bytes);
     w.slots.push_back({site, offset, bytes});
     w.staticUsed = offset + bytes;
@@ -295,7 +306,10 @@ void runBlock(Worker& w, uint64_t linear, uint64_t launchNumber, uint64_t seed) 
     w.nThreads = n;
     size_t dynBytes = (spec.dynamicSmem + 127) / 128 * 128;
     w.dynamic = w.dynamicEnd - dynBytes;  // ends at a guard page: an overrun faults
-    std::memset(w.dynamic, 0xff, dynBytes);
+    __asan_poison_memory_region(w.dynamicEnd - w.dynamicCapacity, w.dynamicCapacity);
+    __asan_poison_memory_region(w.staticArena, kStaticSmemLimit);
+    __asan_unpoison_memory_region(w.dynamic, spec.dynamicSmem);
+    std::memset(w.dynamic, 0xff, spec.dynamicSmem);
     w.staticUsed = 0;
     w.slots.clear();
     unsigned nWarps = (n + 31) / 32;

@@ -68,6 +68,7 @@ struct Worker {
     uint64_t rng = 0;
     unsigned char* dynamic = nullptr;     // this block's dynamic shared memory
     unsigned char* dynamicEnd = nullptr;  // a guard page follows
+    size_t dynamicCapacity = 0;
     unsigned char* staticArena = nullptr;
     size_t staticUsed = 0;
     std::vector<SharedSlot> slots;
