@@ -5,8 +5,9 @@
 // memory are filled with NaN bytes (0xff); warp shuffles, votes and WMMA are warp-collective;
 // cp.async copies at cpAsyncWait. Deadlocks, divergent barriers, partial-warp masks, misaligned
 // WMMA or cp.async pointers and static shared memory nvcc would reject abort with a message
-// naming the kernel. Only names CUDA itself offers are provided, so code that compiles here
-// compiles under nvcc.
+// naming the kernel. Under AddressSanitizer, device buffers have their exact size and unused
+// shared memory is poisoned, so out-of-bounds accesses are reported. Only names CUDA itself
+// offers are provided, so code that compiles here compiles under nvcc.
 #pragma once
 #include "EmuDevice.h"
 #include "EmuRuntime.h"
