@@ -12,6 +12,7 @@
         "native/src/GemmKernels.cpp",
         "native/src/GemmSelfTest.cpp",
         "native/src/GgufFile.cpp",
+        "native/src/GpuLibraryLoader.cpp",
         "native/src/GradCheck.cpp",
         "native/src/Model.cpp",
         "native/src/ThreadPool.cpp",
@@ -20,6 +21,7 @@
         "native/addon/AddonEngine.cpp",
         "native/addon/addon.cpp"
       ],
+      "libraries": ["-ldl"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

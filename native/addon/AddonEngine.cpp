@@ -1,5 +1,6 @@
 #include "AddonEngine.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,18 @@ void AddonEngine::checkUsable(Napi::Env env, const char* method) {
         throw Napi::Error::New(env, std::string(method) + ": another engine call is still running; await it before calling again");
 }
 
+Napi::Object deviceObject(Napi::Env env, const ditto_device_info& d) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("kind", d.kind);
+    o.Set("name", d.name);
+    o.Set("computeCapability", d.cc_major > 0 ? Napi::Value(Napi::String::New(env, std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)))
+                                              : env.Null());
+    o.Set("memoryBytes", (double)d.memory_bytes);
+    o.Set("gemm", d.gemm);
+    o.Set("note", d.note);
+    return o;
+}
+
 Napi::Value AddonEngine::info(const Napi::CallbackInfo& info) {
     checkUsable(info.Env(), "info");
     ditto_model_info mi;
@@ -171,6 +184,7 @@ Napi::Value AddonEngine::info(const Napi::CallbackInfo& info) {
     o.Set("headDim", mi.head_dim); o.Set("nFf", mi.n_ff); o.Set("nVocab", mi.n_vocab);
     o.Set("ropeBase", mi.rope_base); o.Set("normEps", mi.norm_eps); o.Set("tiedOutput", mi.tied_output != 0);
     o.Set("loraParameters", (double)mi.lora_parameters);
+    o.Set("device", deviceObject(info.Env(), mi.device));
     return o;
 }
 
@@ -315,6 +329,13 @@ Napi::Value openEngine(const Napi::CallbackInfo& info) {
     opts.targets = (uint32_t)numberField(o, "targets");
     opts.threads = (int)numberField(o, "threads");
     opts.activation_budget_mb = numberField(o, "activationMemoryMb");
+    Napi::Value device = o.Get("device");
+    std::string dev = device.IsString() ? device.As<Napi::String>().Utf8Value() : "auto";
+    if (dev == "auto") opts.device = DITTO_DEVICE_AUTO;
+    else if (dev == "cpu") opts.device = DITTO_DEVICE_CPU;
+    else if (dev == "cuda") opts.device = DITTO_DEVICE_CUDA;
+    else if (dev == "cuda-emulated") opts.device = DITTO_DEVICE_CUDA_EMULATED;
+    else throw Napi::TypeError::New(env, "openEngine: device must be auto, cpu, cuda or cuda-emulated, got " + dev);
     Napi::Value seed = o.Get("seed");
     if (seed.IsBigInt()) {
         bool lossless;
@@ -325,4 +346,22 @@ Napi::Value openEngine(const Napi::CallbackInfo& info) {
     auto* w = new OpenWorker(env, path.As<Napi::String>().Utf8Value(), opts);
     w->Queue();
     return w->promise();
+}
+
+// {available: true, device} or {available: false, reason} for the CUDA engine (emulated build when asked).
+Napi::Value cudaProbe(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bool emulated = info.Length() > 0 && info[0].ToBoolean().Value();
+    ditto_device_info d;
+    std::memset(&d, 0, sizeof d);
+    char err[1024] = {0};
+    Napi::Object o = Napi::Object::New(env);
+    if (ditto_cuda_probe(emulated ? 1 : 0, &d, err, sizeof err) == 0) {
+        o.Set("available", true);
+        o.Set("device", deviceObject(env, d));
+    } else {
+        o.Set("available", false);
+        o.Set("reason", err);
+    }
+    return o;
 }

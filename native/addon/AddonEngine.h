@@ -34,3 +34,7 @@ private:
 
 // openEngine(options) -> Promise<AddonEngine>
 Napi::Value openEngine(const Napi::CallbackInfo& info);
+
+// cudaProbe(emulated?) -> {available, device} | {available: false, reason}
+Napi::Value cudaProbe(const Napi::CallbackInfo& info);
+Napi::Object deviceObject(Napi::Env env, const ditto_device_info& d);

@@ -26,6 +26,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("selftestDequant", Napi::Function::New(env, selftestDequant));
     exports.Set("selftestGemm", Napi::Function::New(env, selftestGemm));
     exports.Set("gemmKernel", Napi::Function::New(env, gemmKernel));
+    exports.Set("cudaProbe", Napi::Function::New(env, cudaProbe));
     return exports;
 }
 

@@ -27,6 +27,20 @@ enum {
     DITTO_TARGET_GATE = 1 << 4, DITTO_TARGET_UP = 1 << 5, DITTO_TARGET_DOWN = 1 << 6
 };
 
+/* Where the engine runs. AUTO: CUDA when this build has it and a usable GPU is present, else the
+ * CPU (ditto_model_info.device.note says why). CUDA_EMULATED: the CUDA engine's own sources
+ * compiled for the CPU through the emulator (libditto_cuda_emu.so): slow, for tests. */
+enum { DITTO_DEVICE_AUTO = 0, DITTO_DEVICE_CPU = 1, DITTO_DEVICE_CUDA = 2, DITTO_DEVICE_CUDA_EMULATED = 3 };
+
+typedef struct {
+    char kind[16];         /* "cpu", "cuda", "cuda-emulated" */
+    char name[96];         /* GPU name, or the CPU matrix kernel */
+    int cc_major, cc_minor;/* compute capability (GPU) */
+    int64_t memory_bytes;  /* GPU memory; 0 on the CPU */
+    char gemm[32];         /* matrix-product backend: "cublaslt", "wmma", or the CPU kernel */
+    char note[256];        /* with AUTO on the CPU: why CUDA was not used */
+} ditto_device_info;
+
 typedef struct {
     const char* model_path;
     int rank;
@@ -37,6 +51,7 @@ typedef struct {
     uint64_t seed;         /* LoRA A init and dropout masks */
     double activation_budget_mb; /* activations kept from forward to backward; layers beyond are
                                     recomputed from their input (memory flat in depth). 0 = recompute all */
+    int device;            /* DITTO_DEVICE_*; 0 = AUTO */
 } ditto_open_options;
 
 typedef struct {
@@ -45,6 +60,7 @@ typedef struct {
     float rope_base, norm_eps;
     int tied_output;
     int64_t lora_parameters;
+    ditto_device_info device;
 } ditto_model_info;
 
 /* One LoRA pair inside the weight buffer: A at offset_a ([rank x n_in] row-major),
@@ -78,7 +94,9 @@ int ditto_engine_optimizer_step(ditto_engine* engine, const ditto_adamw* setting
 int ditto_engine_logits(ditto_engine* engine, int n_tokens, const int32_t* tokens, float* out, char* err, size_t err_size);
 
 /* The contiguous LoRA buffers (weights, gradients, AdamW m and v), each n_params floats, same layout.
- * Writable: setting state is copying into them. */
+ * Writable: setting state is copying into them. On a GPU these are host copies: each call copies the
+ * device values into its buffer, and what is written there reaches the device at the next
+ * accumulate, evaluate, optimizer_step or logits call; a pointer is valid until that call. */
 int64_t ditto_engine_n_params(const ditto_engine* engine);
 float* ditto_engine_weights(ditto_engine* engine);
 float* ditto_engine_grads(ditto_engine* engine);
@@ -90,6 +108,10 @@ uint64_t ditto_engine_get_rng(const ditto_engine* engine);
 void ditto_engine_set_rng(ditto_engine* engine, uint64_t rng);
 int ditto_engine_n_pairs(const ditto_engine* engine);
 void ditto_engine_pair(const ditto_engine* engine, int index, ditto_lora_pair* pair);
+
+/* Whether the CUDA engine can run here: 0 with info filled, else -1 with the reason and the fix in
+ * err (no CUDA build, no driver, driver too old, no GPU, GPU too old). emulated: the emulated build. */
+int ditto_cuda_probe(int emulated, ditto_device_info* info, char* err, size_t err_size);
 
 /* Checks every op's backward against central finite differences in double precision and writes a
  * report ("op max_rel_err" lines) to report. Returns the largest relative error over all ops. */

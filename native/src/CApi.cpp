@@ -3,14 +3,46 @@
 #include <cstring>
 #include <exception>
 
+#include <memory>
+#include <string>
+
 #include "../include/ditto_engine.h"
 #include "Engine.h"
 #include "Gemm.h"
+#include "GpuEngine.h"
+#include "GpuLibraryLoader.h"
 
+// One of the two engines: the CPU Engine, or a GpuEngine from the CUDA library.
 struct ditto_engine {
-    ditto::Engine engine;
-    explicit ditto_engine(const ditto::EngineOptions& o) : engine(o) {}
+    std::unique_ptr<ditto::Engine> cpu;
+    std::unique_ptr<ditto::GpuEngine> gpu;
+    ditto::DeviceDescription device;
+    std::string note;  // with device auto on the CPU: why CUDA was not used
+    const ditto::HParams& hparams() const { return cpu ? cpu->hparams() : gpu->hparams(); }
+    const std::vector<ditto::LoraPairInfo>& pairs() const { return cpu ? cpu->pairs() : gpu->pairs(); }
+    float* buffer(ditto::GpuEngine::Buffer which) {
+        if (gpu) return gpu->hostBuffer(which);
+        switch (which) {
+            case ditto::GpuEngine::Weights: return cpu->weights.data();
+            case ditto::GpuEngine::Grads: return cpu->grads.data();
+            case ditto::GpuEngine::AdamM: return cpu->adamM.data();
+            case ditto::GpuEngine::AdamV: return cpu->adamV.data();
+        }
+        return nullptr;
+    }
 };
+
+template <size_t N> static void copyString(char (&dst)[N], const std::string& s) { std::snprintf(dst, N, "%s", s.c_str()); }
+
+static void fillDevice(ditto_device_info* out, const ditto::DeviceDescription& d) {
+    std::memset(out, 0, sizeof(*out));
+    copyString(out->kind, d.kind);
+    copyString(out->name, d.name);
+    out->cc_major = d.ccMajor;
+    out->cc_minor = d.ccMinor;
+    out->memory_bytes = d.memoryBytes;
+    copyString(out->gemm, d.gemmBackend);
+}
 
 static void writeError(char* err, size_t size, const char* message) {
     if (err && size) std::snprintf(err, size, "%s", message);
@@ -44,28 +76,61 @@ ditto_engine* ditto_engine_open(const ditto_open_options* o, char* err, size_t e
         eo.threads = o->threads;
         eo.seed = o->seed;
         eo.activationBudgetBytes = o->activation_budget_mb > 0 ? (size_t)(o->activation_budget_mb * 1048576.0) : 0;
-        out = new ditto_engine(eo);
+        if (o->device < DITTO_DEVICE_AUTO || o->device > DITTO_DEVICE_CUDA_EMULATED)
+            throw std::runtime_error("unknown device " + std::to_string(o->device) + "; use auto, cpu or cuda");
+        auto e = std::make_unique<ditto_engine>();
+        std::string why;
+        if (o->device != DITTO_DEVICE_CPU) {
+            bool emulated = o->device == DITTO_DEVICE_CUDA_EMULATED;
+            const ditto::GpuLibrary* lib = ditto::loadGpuLibrary(emulated, &why);
+            if (lib && lib->probe(&e->device, &why) != 0) lib = nullptr;
+            if (lib) {
+                std::unique_ptr<ditto::Model> model = ditto::loadModel(eo.modelPath);
+                e->gpu.reset(lib->open(*model, eo));
+                e->device = e->gpu->device();
+            } else if (o->device != DITTO_DEVICE_AUTO) {
+                throw std::runtime_error("device cuda is not available: " + why);
+            }
+        }
+        if (!e->gpu) {
+            e->cpu = std::make_unique<ditto::Engine>(eo);
+            e->device = {"cpu", ditto::gemmKernelName(), 0, 0, 0, ditto::gemmKernelName()};
+        }
+        e->note = why;
+        out = e.release();
     });
     return out;
 }
 
 void ditto_engine_close(ditto_engine* e) { delete e; }
 
+int ditto_cuda_probe(int emulated, ditto_device_info* info, char* err, size_t errSize) {
+    return guarded(err, errSize, [&] {
+        std::string why;
+        const ditto::GpuLibrary* lib = ditto::loadGpuLibrary(emulated != 0, &why);
+        ditto::DeviceDescription d;
+        if (!lib || lib->probe(&d, &why) != 0) throw std::runtime_error(why);
+        fillDevice(info, d);
+    });
+}
+
 void ditto_engine_info(const ditto_engine* e, ditto_model_info* info) {
-    const ditto::HParams& hp = e->engine.hparams();
+    const ditto::HParams& hp = e->hparams();
     std::memset(info, 0, sizeof(*info));
     std::snprintf(info->arch, sizeof(info->arch), "%s", hp.archName.c_str());
     info->n_layer = hp.nLayer; info->n_embd = hp.nEmbd; info->n_head = hp.nHead; info->n_head_kv = hp.nHeadKv;
     info->head_dim = hp.headDim; info->n_ff = hp.nFf; info->n_vocab = hp.nVocab;
     info->rope_base = (float)hp.rope.base; info->norm_eps = (float)hp.normEps;
     info->tied_output = hp.tiedOutput ? 1 : 0;
-    info->lora_parameters = (int64_t)e->engine.weights.size();
+    info->lora_parameters = ditto_engine_n_params(e);
+    fillDevice(&info->device, e->device);
+    if (e->cpu) copyString(info->device.note, e->note);
 }
 
 int ditto_engine_accumulate(ditto_engine* e, int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments,
                             double* lossSum, int64_t* lossTokens, char* err, size_t errSize) {
     return guarded(err, errSize, [&] {
-        ditto::LossResult r = e->engine.accumulate(batch, seqLen, tokens, targets, segments);
+        ditto::LossResult r = e->cpu ? e->cpu->accumulate(batch, seqLen, tokens, targets, segments) : e->gpu->accumulate(batch, seqLen, tokens, targets, segments);
         *lossSum = r.lossSum;
         *lossTokens = r.tokens;
     });
@@ -74,7 +139,7 @@ int ditto_engine_accumulate(ditto_engine* e, int batch, int seqLen, const int32_
 int ditto_engine_evaluate(ditto_engine* e, int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments,
                           double* lossSum, int64_t* lossTokens, char* err, size_t errSize) {
     return guarded(err, errSize, [&] {
-        ditto::LossResult r = e->engine.evaluate(batch, seqLen, tokens, targets, segments);
+        ditto::LossResult r = e->cpu ? e->cpu->evaluate(batch, seqLen, tokens, targets, segments) : e->gpu->evaluate(batch, seqLen, tokens, targets, segments);
         *lossSum = r.lossSum;
         *lossTokens = r.tokens;
     });
@@ -82,27 +147,31 @@ int ditto_engine_evaluate(ditto_engine* e, int batch, int seqLen, const int32_t*
 
 int ditto_engine_optimizer_step(ditto_engine* e, const ditto_adamw* s, double* gradNorm, char* err, size_t errSize) {
     return guarded(err, errSize, [&] {
-        *gradNorm = e->engine.optimizerStep({s->lr, s->beta1, s->beta2, s->eps, s->weight_decay, s->clip, s->grad_scale});
+        ditto::AdamWSettings settings{s->lr, s->beta1, s->beta2, s->eps, s->weight_decay, s->clip, s->grad_scale};
+        *gradNorm = e->cpu ? e->cpu->optimizerStep(settings) : e->gpu->optimizerStep(settings);
     });
 }
 
 int ditto_engine_logits(ditto_engine* e, int n, const int32_t* tokens, float* out, char* err, size_t errSize) {
-    return guarded(err, errSize, [&] { e->engine.logits(n, tokens, out); });
+    return guarded(err, errSize, [&] {
+        if (e->cpu) e->cpu->logits(n, tokens, out);
+        else e->gpu->logits(n, tokens, out);
+    });
 }
 
-int64_t ditto_engine_n_params(const ditto_engine* e) { return (int64_t)e->engine.weights.size(); }
-float* ditto_engine_weights(ditto_engine* e) { return e->engine.weights.data(); }
-float* ditto_engine_grads(ditto_engine* e) { return e->engine.grads.data(); }
-float* ditto_engine_adam_m(ditto_engine* e) { return e->engine.adamM.data(); }
-float* ditto_engine_adam_v(ditto_engine* e) { return e->engine.adamV.data(); }
-int64_t ditto_engine_get_step(const ditto_engine* e) { return e->engine.step; }
-void ditto_engine_set_step(ditto_engine* e, int64_t step) { e->engine.step = step; }
-uint64_t ditto_engine_get_rng(const ditto_engine* e) { return e->engine.rng; }
-void ditto_engine_set_rng(ditto_engine* e, uint64_t rng) { e->engine.rng = rng; }
-int ditto_engine_n_pairs(const ditto_engine* e) { return (int)e->engine.pairs().size(); }
+int64_t ditto_engine_n_params(const ditto_engine* e) { return e->cpu ? (int64_t)e->cpu->weights.size() : e->gpu->nParams(); }
+float* ditto_engine_weights(ditto_engine* e) { return e->buffer(ditto::GpuEngine::Weights); }
+float* ditto_engine_grads(ditto_engine* e) { return e->buffer(ditto::GpuEngine::Grads); }
+float* ditto_engine_adam_m(ditto_engine* e) { return e->buffer(ditto::GpuEngine::AdamM); }
+float* ditto_engine_adam_v(ditto_engine* e) { return e->buffer(ditto::GpuEngine::AdamV); }
+int64_t ditto_engine_get_step(const ditto_engine* e) { return e->cpu ? e->cpu->step : e->gpu->step; }
+void ditto_engine_set_step(ditto_engine* e, int64_t step) { (e->cpu ? e->cpu->step : e->gpu->step) = step; }
+uint64_t ditto_engine_get_rng(const ditto_engine* e) { return e->cpu ? e->cpu->rng : e->gpu->rng; }
+void ditto_engine_set_rng(ditto_engine* e, uint64_t rng) { (e->cpu ? e->cpu->rng : e->gpu->rng) = rng; }
+int ditto_engine_n_pairs(const ditto_engine* e) { return (int)e->pairs().size(); }
 
 void ditto_engine_pair(const ditto_engine* e, int index, ditto_lora_pair* pair) {
-    const ditto::LoraPairInfo& p = e->engine.pairs().at(index);
+    const ditto::LoraPairInfo& p = e->pairs().at(index);
     *pair = {p.layer, p.target, p.nIn, p.nOut, p.offA, p.offB};
 }
 

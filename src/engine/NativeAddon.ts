@@ -2,7 +2,7 @@
  * The raw interface of the compiled addon (build/Release/ditto_engine.node, from native/addon/).
  * Types only: the single place that describes what the C++ side exposes to JavaScript.
  */
-import type {ModelInfo, OptimizerSettings, StepResult} from "./TrainEngine.js";
+import type {DeviceInfo, EngineDevice, ModelInfo, OptimizerSettings, StepResult} from "./TrainEngine.js";
 
 export type NativeOpenOptions = {
     modelPath: string,
@@ -15,7 +15,8 @@ export type NativeOpenOptions = {
     threads: number,
     seed: number | bigint,
     /** MB of activations kept from forward to backward; 0 = recompute every layer */
-    activationMemoryMb: number
+    activationMemoryMb: number,
+    device: EngineDevice
 };
 
 export type NativeLoraPair = {layer: number, target: string, nIn: number, nOut: number, offsetA: number, offsetB: number};
@@ -46,4 +47,6 @@ export interface NativeAddon {
     selftestGemm(): {worst: number, report: string};
     /** matrix micro-kernel training uses on this CPU: "avx512f", "avx2" or "portable" (DITTO_GEMM_KERNEL may force a narrower one) */
     gemmKernel(): string;
+    /** whether the CUDA engine (or its emulated build) can run here, and on what */
+    cudaProbe(emulated?: boolean): {available: true, device: DeviceInfo} | {available: false, reason: string};
 }

@@ -28,7 +28,11 @@ export type EngineOpenOptions = {
     lora: LoraConfig,
     /** CPU threads; default: physical cores */
     threads?: number,
-    device?: "cpu" | "cuda" | "auto",
+    /**
+     * auto: the CUDA engine when this build has it and a usable GPU is present, else the CPU.
+     * cuda-emulated: the CUDA engine's sources run on the CPU through the emulator (tests only; slow).
+     */
+    device?: EngineDevice,
     /** seeds LoRA A init and dropout masks */
     seed: number,
     /**
@@ -39,12 +43,31 @@ export type EngineOpenOptions = {
     activationMemoryMb?: number
 };
 
+export type EngineDevice = "cpu" | "cuda" | "auto" | "cuda-emulated";
+
+/** Where an engine runs. */
+export type DeviceInfo = {
+    kind: "cpu" | "cuda" | "cuda-emulated",
+    /** GPU name, or the CPU matrix kernel */
+    name: string,
+    /** "9.0" on a GPU, null on the CPU */
+    computeCapability: string | null,
+    /** GPU memory; 0 on the CPU */
+    memoryBytes: number,
+    /** matrix-product backend: "cublaslt", "wmma", or the CPU kernel */
+    gemm: string,
+    /** with device auto on the CPU: why CUDA was not used ("" otherwise) */
+    note: string
+};
+
 export type ModelInfo = {
     arch: "llama" | "qwen2" | "qwen3",
     nLayer: number, nEmbd: number, nHead: number, nHeadKv: number, headDim: number, nFf: number, nVocab: number,
     ropeBase: number, normEps: number, tiedOutput: boolean,
     /** trainable LoRA parameter count */
-    loraParameters: number
+    loraParameters: number,
+    /** the device the engine runs on (absent in engines that are not native) */
+    device?: DeviceInfo
 };
 
 /**

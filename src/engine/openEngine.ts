@@ -12,12 +12,11 @@ import type {EngineOpenOptions} from "./TrainEngine.js";
  * Opens the native LoRA engine on a GGUF base model: loads and dequantizes the weights (off the
  * event loop), initialises LoRA A (seeded) and B = 0. Rejects with an EngineError naming an
  * unsupported architecture or tensor type, a missing file, or a bad option.
- * Defaults: threads = physical cores, activationMemoryMb = defaultActivationMemoryMb, device "auto" (= CPU until the CUDA engine lands).
+ * Defaults: threads = physical cores, activationMemoryMb = defaultActivationMemoryMb, device "auto"
+ * (CUDA when built and a GPU is present, else the CPU; `info.device.note` says why CUDA was not used).
  */
 export async function openEngine(options: EngineOpenOptions): Promise<NativeTrainEngine> {
     const device = options.device ?? "auto";
-    if (device === "cuda")
-        throw new EngineError("device", "device \"cuda\" is not available: this build has only the CPU engine", {hint: "use --device cpu or auto"});
     const {lora} = options;
     for (const t of lora.targets)
         if (!loraTargets.includes(t))
@@ -34,11 +33,14 @@ export async function openEngine(options: EngineOpenOptions): Promise<NativeTrai
             targets: targetMask(lora.targets),
             threads: options.threads ?? physicalCores(),
             seed: options.seed,
-            activationMemoryMb: options.activationMemoryMb ?? defaultActivationMemoryMb
+            activationMemoryMb: options.activationMemoryMb ?? defaultActivationMemoryMb,
+            device
         });
         return new NativeTrainEngine(native);
     } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
+        if (message.startsWith("device cuda is not available"))
+            throw new EngineError("device", message, {cause: error, hint: "use --device cpu (or auto, which falls back to the CPU)"});
         // the engine names the file in most messages; the rest (a tensor's block size) get it here
         throw new EngineError("open", message.includes(options.modelPath) ? message : `${options.modelPath}: ${message}`, {
             cause: error,

@@ -79,7 +79,7 @@ export async function collectDoctorReport(options: DoctorOptions = {}): Promise<
 
     const engine = trainingEngineCheck();
     checks.push(engine);
-    if (engine.status === "ok") checks.push(trainingKernelCheck());
+    if (engine.status === "ok") checks.push(trainingKernelCheck(), trainingCudaCheck());
     const offline = offlineSetting(options.offline);
     checks.push({name: "network", status: "ok", value: offline ? `off (${offline})` : "only `ditto models pull` uses it (--offline or DITTO_OFFLINE=1 turn it off)"});
     return checks;
@@ -138,4 +138,16 @@ function trainingEngineCheck(): DoctorCheck {
         return {name: "training engine", status: "fail", value: failed.map((f) => `${f.file}: ${f.error}`).join("; "),
             hint: "rebuild it with `npm run build:native` (it must be built for this Node version and machine)"};
     return {name: "training engine", status: "ok", value: `loads (${results.map((r) => join(release, r.file)).join(", ")})`};
+}
+
+/** Whether training can run on a CUDA GPU here (the CPU row is the training kernel's). */
+function trainingCudaCheck(): DoctorCheck {
+    const cuda = loadNativeAddon().cudaProbe(false);
+    if (cuda.available) {
+        const d = cuda.device;
+        return {name: "training on cuda", status: "ok",
+            value: `${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 1e9).toFixed(0)} GB, products: ${d.gemm} (not yet verified on a real GPU: native/cuda/README.md)`};
+    }
+    const [problem, ...fix] = cuda.reason.split("; ");
+    return {name: "training on cuda", status: "warn", value: `no: ${problem}`, hint: fix.length ? fix.join("; ") : undefined};
 }

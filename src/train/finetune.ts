@@ -1,6 +1,7 @@
 import {existsSync, writeFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
+import {describeDevice} from "../engine/describeDevice.js";
 import type {EngineOpenOptions, TrainBatch, TrainEngine} from "../engine/TrainEngine.js";
 import {resolveThreads} from "../runtime/physicalCores.js";
 import {Rng} from "../random/Rng.js";
@@ -138,6 +139,8 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
             lora: {rank: o.rank, alpha: o.alpha, dropout: o.dropout, targets: o.targets}
         });
         if (resumed) engine.setState(resumed.state);
+        const device = engine.info.device;
+        if (device) log(describeDevice(device));
 
         const lossLog = new LossLog(lossPath, resumed?.checkpoint.step);
         const startStep = resumed?.checkpoint.step ?? 0;
