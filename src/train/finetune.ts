@@ -25,6 +25,7 @@ import {formatDuration} from "./formatDuration.js";
 import {readGgufHeader} from "../gguf/readGgufHeader.js";
 import {modelShapeOf} from "../engine/modelShapeOf.js";
 import {formatMemoryPlan} from "../engine/formatMemoryPlan.js";
+import {cudaAvailable} from "../engine/cudaAvailable.js";
 import {readDataset} from "./readDataset.js";
 import {outputDirs} from "../runs/outputDirs.js";
 
@@ -114,7 +115,9 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
                 {hint: "resume with the same dataset.jsonl, or start a new run with another --out", code: "TRAIN_DATA_CHANGED"});
 
         const shape = modelShapeOf(readGgufHeader(o.modelPath));
-        if (o.device !== "cuda") {
+        // the memory plan and the time estimate are the CPU engine's; the CUDA engine plans its own memory
+        const onCpu = o.device === "cpu" || (o.device === "auto" && !cudaAvailable());
+        if (onCpu) {
             const plan = planTrainingMemory(o, shape, [...data.train, ...data.heldOut]);
             log(formatMemoryPlan(plan));
             for (const change of plan.changes) log(`note: to fit in memory, ${change}`);
@@ -126,7 +129,7 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
         const tokensToTrain = Math.round(data.trainStats.tokens * (totalSteps - (resumed?.checkpoint.step ?? 0)) / stepsPerEpoch);
         log(`training: ${tokensToTrain.toLocaleString("en-US")} tokens in ${totalSteps - (resumed?.checkpoint.step ?? 0)} steps ` +
             `(${data.trainStats.tokens.toLocaleString("en-US")} tokens per epoch)`);
-        if (o.device !== "cuda" && shape.parameters > largeOnCpu) {
+        if (onCpu && shape.parameters > largeOnCpu) {
             const t = cpuTrainingTime(shape.parameters, tokensToTrain, resolveThreads(o.threads));
             log(`note: ${(shape.parameters / 1e9).toFixed(1)}B parameters on the CPU: about ${formatDuration(t.seconds)} at ~${t.tokensPerSecond.toFixed(1)} tokens/s ` +
                 `(scaled from the 0.5B benchmark); a CUDA GPU would be much faster, but the CUDA engine is not verified yet, so this run goes on on the CPU`);
