@@ -12,7 +12,7 @@ import type {FixtureArch, FixtureType} from "../../src/fixtures/fixtureSpecs.js"
 import {fixtureModel} from "../helpers/fixtureModel.js";
 
 const adamw: OptimizerSettings = {lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clip: 1, gradScale: 1};
-// bf16 keeps 8 significant bits (relative rounding 2^-9 = 2e-3 per value), and a LoRA gradient is a
+// bf16 keeps 8 significant bits (a rounding is off by up to 2^-8 = 3.9e-3 relative), and a LoRA gradient is a
 // sum over tokens whose terms largely cancel in a random model, which magnifies that rounding:
 // measured against the fp32 CPU engine, the relative L2 error is ~1.5-2e-2 over all LoRA gradients,
 // 1.3-3.3e-2 per tensor (worst in q and k, where the attention backward's P * (dP - Delta) also
