@@ -10,8 +10,8 @@
 // CUDA_HOME, DITTO_EMU_SANITIZE=address (the emulated kernel tests under AddressSanitizer, as
 // cuda_kernel_tests_emu_asan).
 import {spawn, spawnSync} from "node:child_process";
-import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync} from "node:fs";
-import {delimiter, dirname, join, relative, resolve} from "node:path";
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from "node:fs";
+import {basename, delimiter, dirname, join, relative, resolve} from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -126,11 +126,17 @@ function withoutPtxasReport(out) {
         .join("\n");
 }
 
+/** Links unless the output is newer than every object and was linked from the same objects. */
 async function link(output, objects, cmd, args, opts) {
-    if (mtime(output) >= 0 && objects.every((o) => mtime(o) < mtime(output))) return;
+    const record = join(objRoot, `${basename(output)}.objects`);
+    const inputs = objects.map((o) => relative(root, o)).join("\n");
+    const same = existsSync(record) && readFileSync(record, "utf8") === inputs;
+    if (same && mtime(output) >= 0 && objects.every((o) => mtime(o) < mtime(output))) return;
     mkdirSync(dirname(output), {recursive: true});
     const res = await run(cmd, [...args, "-o", output, ...objects]);
     if (res.code !== 0) throw new BuildError(`linking ${relative(root, output)} failed\n${res.out}`);
+    mkdirSync(objRoot, {recursive: true});
+    writeFileSync(record, inputs);
     opts.log(`ditto: built ${relative(root, output)}`);
 }
 
@@ -247,6 +253,8 @@ async function buildCudaReal(nvcc, opts) {
     const s = sourceSets();
     if (!s.engine.length) return;
     const gencode = gencodeFlags(opts.archs);
+    // Objects per architecture list, so that changing DITTO_CUDA_ARCHS rebuilds and relinks.
+    const flavour = `nvcc-${opts.archs.split(/[\s,;]+/).filter(Boolean).join("-")}`;
     const hostFlags = ["-Xcompiler", "-fPIC", "-Xcompiler", "-fvisibility=hidden"];
     const nvccCmd = (src, obj, dep) => [nvcc, [
         "-std=c++17", "-O3", ...hostFlags, ...includeFlags, ...(src.endsWith(".cu") ? [...gencode, "-Xptxas", "-v"] : []),
@@ -265,11 +273,11 @@ async function buildCudaReal(nvcc, opts) {
     const failures = [];
     let engine = [];
     let tests = [];
-    await attempt(failures, async () => (engine = await compileAll(s.engine, "nvcc", nvccCmd, opts, collect)));
-    await attempt(failures, async () => (tests = await compileAll([...s.tests, ...s.kernelCpp], "nvcc", nvccCmd, opts, collect)));
+    await attempt(failures, async () => (engine = await compileAll(s.engine, flavour, nvccCmd, opts, collect)));
+    await attempt(failures, async () => (tests = await compileAll([...s.tests, ...s.kernelCpp], flavour, nvccCmd, opts, collect)));
     if (problems.length) {
         // The objects were written: remove them so the next build reports the spills again.
-        for (const line of problems) rmSync(objectOf(line.slice(0, line.indexOf(": ")), "nvcc"), {force: true});
+        for (const line of problems) rmSync(objectOf(line.slice(0, line.indexOf(": ")), flavour), {force: true});
         failures.push("ditto: kernels spill registers or use too much shared memory:\n  " + problems.join("\n  "));
     }
     if (failures.length) throw new BuildError(failures.join("\n"));
