@@ -1,4 +1,5 @@
 // npm run bench:train [-- --json FILE] [--steps 3] [--rounds 1] [--seq 512] [--rank 16] [--threads N] [--model fixture:qwen2-bench-0.5b-q8_0]
+//                      [--device cpu|cuda] (cuda: the engine on the GPU, the reference PyTorch + PEFT on the same GPU, bench/reference/peft_gpu.py)
 //                      [--kernels avx2,avx512f] [--memory-model fixture:qwen2-bench-0.5b-f32 | none] [--skip-reference]
 //
 // LoRA training speed and memory of the native engine against a PyTorch reference of the same
@@ -20,6 +21,7 @@ import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import {loadNativeAddon} from "../src/engine/loadNativeAddon.js";
 import {openEngine} from "../src/engine/openEngine.js";
+import type {EngineDevice} from "../src/engine/TrainEngine.js";
 import {loraTargets} from "../src/engine/TrainEngine.js";
 import {resolveModelRef} from "../src/models/resolveModelRef.js";
 import {physicalCores} from "../src/runtime/physicalCores.js";
@@ -35,8 +37,11 @@ const {values: args} = parseArgs({options: {
     "engine-child": {type: "boolean", default: false},
     rounds: {type: "string", default: "1"},
     kernels: {type: "string", default: ""},
-    "memory-model": {type: "string", default: "fixture:qwen2-bench-0.5b-f32"}
+    "memory-model": {type: "string", default: "fixture:qwen2-bench-0.5b-f32"},
+    device: {type: "string", default: "cpu"}
 }});
+const device = args.device as EngineDevice;
+if (!["cpu", "cuda", "auto", "cuda-emulated"].includes(device)) throw new Error(`--device must be cpu, cuda or auto, got ${args.device}`);
 const steps = Math.max(1, Number(args.steps));
 const seq = Number(args.seq);
 const rank = Number(args.rank);
@@ -52,7 +57,7 @@ function median(xs: readonly number[]): number {
 /** The engine side, in a child process: open, one warm-up step, then `steps` timed steps. */
 async function engineChild(): Promise<void> {
     const modelPath = resolveModelRef(args.model!);
-    const engine = await openEngine({modelPath, lora: {rank, alpha: 2 * rank, dropout: 0, targets: [...loraTargets]}, threads, seed: 1});
+    const engine = await openEngine({modelPath, lora: {rank, alpha: 2 * rank, dropout: 0, targets: [...loraTargets]}, threads, seed: 1, device});
     const {info} = engine;
     const tokens = new Int32Array(seq + 1);
     for (let i = 0; i < tokens.length; i++) tokens[i] = (i * 7919 + 13) % info.nVocab;
@@ -77,7 +82,8 @@ async function engineChild(): Promise<void> {
         info.nHead * info.headDim * info.nEmbd + 3 * info.nEmbd * info.nFf) + info.nVocab * info.nEmbd;
     const out: SideResult & {matrix_params: number, kernel: string} = {
         tokens_per_s: seq / dt, step_seconds: dt, step_seconds_all: times, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-        cpu_seconds_per_step: (cpu.user + cpu.system) / 1e6 / steps, matrix_params: matrixParams, kernel: loadNativeAddon().gemmKernel()
+        cpu_seconds_per_step: (cpu.user + cpu.system) / 1e6 / steps, matrix_params: matrixParams,
+        kernel: info.device && info.device.kind !== "cpu" ? `${info.device.kind} ${info.device.name} (${info.device.gemm})` : loadNativeAddon().gemmKernel()
     };
     process.stdout.write(JSON.stringify(out) + "\n");
 }
@@ -97,7 +103,7 @@ type EngineResult = SideResult & {matrix_params: number, kernel: string};
 function measureEngine(kernel: string, model = args.model!): EngineResult {
     const self = fileURLToPath(import.meta.url);
     const childArgs = ["--import", "tsx", self, "--engine-child", "--steps", String(steps), "--seq", String(seq), "--rank", String(rank),
-        "--threads", String(threads), "--model", model];
+        "--threads", String(threads), "--model", model, "--device", device];
     const env = kernel ? {...process.env, DITTO_GEMM_KERNEL: kernel} : process.env;
     const engineRun = spawnSync(process.execPath, childArgs, {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env});
     const engine = lastJsonLine(engineRun.stdout) as EngineResult | undefined;
@@ -113,8 +119,12 @@ function measureReference(): {reference?: SideResult, note: string} {
     if (probe.status !== 0)
         return {note: `PyTorch is MISSING (${python} cannot import torch): install it with ` +
             "`apt-get install -y python3-torch libopenblas0-pthread` (or set DITTO_PYTHON); no reference measured"};
-    const run = spawnSync(python, [fileURLToPath(new URL("./reference/torch_lora.py", import.meta.url)), "--seq", String(seq), "--rank", String(rank),
-        "--alpha", String(2 * rank), "--steps", String(steps), "--threads", String(threads)], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]});
+    // on a GPU the reference is PyTorch + PEFT on the same GPU (bf16, same shapes, seq, batch 1 and rank)
+    const run = device === "cpu"
+        ? spawnSync(python, [fileURLToPath(new URL("./reference/torch_lora.py", import.meta.url)), "--seq", String(seq), "--rank", String(rank),
+            "--alpha", String(2 * rank), "--steps", String(steps), "--threads", String(threads)], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]})
+        : spawnSync(python, [fileURLToPath(new URL("./reference/peft_gpu.py", import.meta.url)), "--shape", "0.5b", "--batch", "1", "--seq", String(seq),
+            "--rank", String(rank), "--steps", String(steps)], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]});
     const reference = lastJsonLine(run.stdout) as SideResult | undefined;
     return reference ? {reference, note: ""} : {note: `PyTorch reference failed (exit ${run.status})`};
 }

@@ -8,7 +8,7 @@ at every position (the device check's engine side packs sessions into rows of th
 Prints one JSON line: {"tokens_per_s", "median_step_seconds", "batch", "seq", "peak_allocated_mib",
 "torch", "transformers", "peft"}. The micro-batch halves until it fits.
 
-Run: python3 bench/reference/peft_gpu.py [--batch 8] [--seq 2048] [--steps 5]
+Run: python3 bench/reference/peft_gpu.py [--shape 7b|0.5b|small] [--batch 8] [--seq 2048] [--steps 5] [--rank 16]
 """
 import argparse
 import json
@@ -24,10 +24,13 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=2048)
     ap.add_argument("--steps", type=int, default=5)
-    ap.add_argument("--small", action="store_true", help="a tiny model, to check the script itself")
+    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--shape", choices=["7b", "0.5b", "small"], default="7b", help="Qwen2.5-7B, Qwen2.5-0.5B, or a tiny model to check the script")
     args = ap.parse_args()
-    if args.small:
+    if args.shape == "small":
         shape = dict(hidden_size=256, intermediate_size=512, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=4096)
+    elif args.shape == "0.5b":
+        shape = dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14, num_key_value_heads=2, vocab_size=151936)
     else:
         shape = dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
                      vocab_size=152064)
@@ -38,7 +41,7 @@ def main():
         model = transformers.Qwen2ForCausalLM(config).to(torch.bfloat16)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.enable_input_require_grads()
-    lora = peft.LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0,
+    lora = peft.LoraConfig(r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.0,
                            target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     model = peft.get_peft_model(model, lora)
     for p in model.parameters():
