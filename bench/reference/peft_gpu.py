@@ -34,7 +34,7 @@ def main():
     else:
         shape = dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
                      vocab_size=152064)
-    config = transformers.Qwen2Config(**shape, max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6, tie_word_embeddings=False,
+    config = transformers.Qwen2Config(**shape, max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6, tie_word_embeddings=args.shape == "0.5b",
                                       attn_implementation="sdpa", torch_dtype=torch.bfloat16)
     torch.manual_seed(0)
     with torch.device("cuda"):
