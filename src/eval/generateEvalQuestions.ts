@@ -117,24 +117,31 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
     };
     const jobsTotal = options.characters.length * 2;
     let jobsDone = 0;
-
-    await Promise.all(options.characters.map(async (a) => {
-        const rng = new Rng(`eval-partner:${recipe.seed}:${a.id}`);
-        const others = options.characters.filter((c) => c.id !== a.id);
-        const b = others.length > 0 ? rng.pick(others) : rng.pick(options.all.filter((c) => c.id !== a.id && !heldOutIds.has(c.id)).concat(a));
-        // with a single character in the whole run there is nobody to borrow partner questions from
-        const jobs: [Character, Character, "own" | "partner"][] = b.id === a.id ? [[a, a, "own"]] : [[a, b, "own"], [b, a, "partner"]];
-        for (const [x, y, provenance] of jobs) {
-            const id = `evq-${a.id}-${provenance}`;
-            if (store.has(`${id}-0`) || options.signal?.aborted) continue;
-            const generated = x.id === y.id ? undefined : await ask(x, y, `${recipe.seed}:${id}`);
-            if (options.signal?.aborted) return; // an interrupted answer is not a failed one: no template stand-in
-            const origin = generated ? "model" : "template";
-            const qs = generated ?? templateQuestions(x, provenance, n, a.lang);
-            qs.forEach((question, i) => store.append({id: `${id}-${i}`, asker: a.id, owner: x.id, provenance, lang: a.lang, question, origin}));
-            options.log?.(`questions ${++jobsDone}/${jobsTotal}: ${a.label} (${provenance}) ${qs.length} from ${origin === "model" ? "the model" : "profile claims"}`);
-        }
-    }));
+    // a line at least every 10 s while lists are being written (one list can take minutes on a CPU)
+    const tokens0 = (pool as {generatedTokens?: number}).generatedTokens ?? 0;
+    const tick = setInterval(() => options.log?.(`questions ${jobsDone}/${jobsTotal}: writing (${((pool as {generatedTokens?: number}).generatedTokens ?? tokens0) - tokens0} tokens so far)`), 10_000);
+    tick.unref();
+    try {
+        await Promise.all(options.characters.map(async (a) => {
+            const rng = new Rng(`eval-partner:${recipe.seed}:${a.id}`);
+            const others = options.characters.filter((c) => c.id !== a.id);
+            const b = others.length > 0 ? rng.pick(others) : rng.pick(options.all.filter((c) => c.id !== a.id && !heldOutIds.has(c.id)).concat(a));
+            // with a single character in the whole run there is nobody to borrow partner questions from
+            const jobs: [Character, Character, "own" | "partner"][] = b.id === a.id ? [[a, a, "own"]] : [[a, b, "own"], [b, a, "partner"]];
+            for (const [x, y, provenance] of jobs) {
+                const id = `evq-${a.id}-${provenance}`;
+                if (store.has(`${id}-0`) || options.signal?.aborted) continue;
+                const generated = x.id === y.id ? undefined : await ask(x, y, `${recipe.seed}:${id}`);
+                if (options.signal?.aborted) return; // an interrupted answer is not a failed one: no template stand-in
+                const origin = generated ? "model" : "template";
+                const qs = generated ?? templateQuestions(x, provenance, n, a.lang);
+                qs.forEach((question, i) => store.append({id: `${id}-${i}`, asker: a.id, owner: x.id, provenance, lang: a.lang, question, origin}));
+                options.log?.(`questions ${++jobsDone}/${jobsTotal}: ${a.label} (${provenance}) ${qs.length} from ${origin === "model" ? "the model" : "profile claims"}`);
+            }
+        }));
+    } finally {
+        clearInterval(tick);
+    }
     if (options.signal?.aborted) store.sync();
     else store.finalize();
     return store.values();
