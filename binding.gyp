@@ -14,6 +14,8 @@
         "native/src/GgufFile.cpp",
         "native/src/GpuLibraryLoader.cpp",
         "native/src/GradCheck.cpp",
+        "native/src/HalfEncode.cpp",
+        "native/src/LoraMerge.cpp",
         "native/src/Model.cpp",
         "native/src/ThreadPool.cpp",
         "native/src/VecMath.cpp",

@@ -1,4 +1,4 @@
-// Module entry: openEngine (async), self-tests and kernel name (sync).
+// Module entry: openEngine (async), self-tests, kernel name and the adapter merge kernels (sync).
 #include <napi.h>
 
 #include "../include/ditto_engine.h"
@@ -19,6 +19,33 @@ static Napi::Value selftestGemm(const Napi::CallbackInfo& info) { return selftes
 
 static Napi::Value gemmKernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ditto_gemm_kernel()); }
 
+// loraMerge(w, a, b, nOut, nIn, rank, factor, kernel?): w updated in place; see ditto_lora_merge
+static Napi::Value loraMerge(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto w = info[0].As<Napi::Float32Array>(), a = info[1].As<Napi::Float32Array>(), b = info[2].As<Napi::Float32Array>();
+    int64_t nOut = info[3].As<Napi::Number>().Int64Value(), nIn = info[4].As<Napi::Number>().Int64Value();
+    int rank = info[5].As<Napi::Number>().Int32Value();
+    double factor = info[6].As<Napi::Number>().DoubleValue();
+    std::string kernel = info.Length() > 7 && info[7].IsString() ? info[7].As<Napi::String>().Utf8Value() : "";
+    if (nOut < 0 || nIn < 0 || rank < 0 || (int64_t)w.ElementLength() != nOut * nIn || (int64_t)a.ElementLength() != (int64_t)rank * nIn ||
+        (int64_t)b.ElementLength() != nOut * rank)
+        throw Napi::RangeError::New(env, "loraMerge: w must hold nOut*nIn, a rank*nIn and b nOut*rank floats");
+    if (ditto_lora_merge(w.Data(), a.Data(), b.Data(), nOut, nIn, rank, factor, kernel.empty() ? nullptr : kernel.c_str()) != 0)
+        throw Napi::Error::New(env, "loraMerge: kernel " + kernel + " is unknown or this CPU lacks it");
+    return env.Undefined();
+}
+
+// encodeF16(values, kernel?): the IEEE half bits of each value, as ditto_encode_f16
+static Napi::Value encodeF16(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto in = info[0].As<Napi::Float32Array>();
+    std::string kernel = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+    auto out = Napi::Uint16Array::New(env, in.ElementLength());
+    if (ditto_encode_f16(in.Data(), out.Data(), (int64_t)in.ElementLength(), kernel.empty() ? nullptr : kernel.c_str()) != 0)
+        throw Napi::Error::New(env, "encodeF16: kernel " + kernel + " is unknown or this CPU lacks it");
+    return out;
+}
+
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("AddonEngine", AddonEngine::define(env));
     exports.Set("openEngine", Napi::Function::New(env, openEngine));
@@ -26,6 +53,8 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("selftestDequant", Napi::Function::New(env, selftestDequant));
     exports.Set("selftestGemm", Napi::Function::New(env, selftestGemm));
     exports.Set("gemmKernel", Napi::Function::New(env, gemmKernel));
+    exports.Set("loraMerge", Napi::Function::New(env, loraMerge));
+    exports.Set("encodeF16", Napi::Function::New(env, encodeF16));
     exports.Set("cudaProbe", Napi::Function::New(env, cudaProbe));
     return exports;
 }

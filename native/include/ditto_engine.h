@@ -130,6 +130,18 @@ double ditto_selftest_gemm(char* report, size_t report_size);
  * has, or the one the environment variable DITTO_GEMM_KERNEL names when the CPU has it). */
 const char* ditto_gemm_kernel(void);
 
+/* Folds a LoRA pair into a float32 matrix in place: w[n_out x n_in] += (factor * b[n_out x rank])
+ * a[rank x n_in], rounding exactly as `ditto adapter merge`'s reference loop (per element, k in
+ * order, float(double(w) + double(factor * b) * a), zero terms skipped), so every kernel gives the
+ * same bytes. kernel: "portable", "avx2", "avx512f", or NULL for ditto_gemm_kernel()'s. Returns 0,
+ * or -1 (nothing written) when the kernel is unknown or this CPU lacks it. */
+/* out[i] = IEEE half bits of in[i], round to nearest even, NaN -> sign | 0x7e00: the bytes of
+ * ditto's TypeScript F16 encoder, for `ditto adapter merge`. kernel as for ditto_lora_merge;
+ * returns 0, or -1 (nothing written) for an unknown kernel or one this CPU lacks. */
+int ditto_encode_f16(const float* in, uint16_t* out, int64_t n, const char* kernel);
+
+int ditto_lora_merge(float* w, const float* a, const float* b, int64_t n_out, int64_t n_in, int rank, double factor, const char* kernel);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,8 @@
 #include "Gemm.h"
 #include "GpuEngine.h"
 #include "GpuLibraryLoader.h"
+#include "HalfEncode.h"
+#include "LoraMerge.h"
 
 // One of the two engines: the CPU Engine, or a GpuEngine from the CUDA library.
 struct ditto_engine {
@@ -176,5 +178,28 @@ void ditto_engine_pair(const ditto_engine* e, int index, ditto_lora_pair* pair) 
 }
 
 const char* ditto_gemm_kernel(void) { return ditto::gemmKernelName(); }
+
+// NULL: the process's kernel; else the named one, false when unknown or this CPU lacks it
+static bool kernelNamed(const char* kernel, ditto::GemmIsa& isa) {
+    isa = ditto::processIsa();
+    if (!kernel) return true;
+    for (ditto::GemmIsa k : {ditto::GemmIsa::Portable, ditto::GemmIsa::Avx2, ditto::GemmIsa::Avx512})
+        if (std::strcmp(kernel, ditto::isaName(k)) == 0) { isa = k; return ditto::cpuHasIsa(isa); }
+    return false;
+}
+
+int ditto_lora_merge(float* w, const float* a, const float* b, int64_t n_out, int64_t n_in, int rank, double factor, const char* kernel) {
+    ditto::GemmIsa isa;
+    if (!kernelNamed(kernel, isa)) return -1;
+    ditto::loraMerge(isa, w, a, b, n_out, n_in, rank, factor);
+    return 0;
+}
+
+int ditto_encode_f16(const float* in, uint16_t* out, int64_t n, const char* kernel) {
+    ditto::GemmIsa isa;
+    if (!kernelNamed(kernel, isa)) return -1;
+    ditto::encodeHalf(isa, in, out, n);
+    return 0;
+}
 
 }  // extern "C"

@@ -3,6 +3,7 @@ import {writeFileAtomic} from "../runs/writeFileAtomic.js";
 import {GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ggmlTensorBytes} from "../gguf/ggufTypes.js";
 import {encodeTensor} from "../gguf/quantize.js";
 import {loraTargetTensor} from "../engine/TrainEngine.js";
+import {loadNativeAddon} from "../engine/loadNativeAddon.js";
 import {checkAdapterHeaders} from "./checkAdapter.js";
 import {readAdapterGguf} from "./readAdapterGguf.js";
 import {readRawMetadata} from "./readRawMetadata.js";
@@ -21,7 +22,7 @@ export type MergeOptions = {
 
 /**
  * Writes a model with the adapter folded in: each adapted W becomes W + scale (alpha/r) B A
- * (dequantized, summed in float32, written F32 or F16); every other tensor and all metadata are
+ * (dequantized, summed by the native addon's loraMerge, written F32 or F16); every other tensor and all metadata are
  * copied byte for byte, so the merged file generates like base + adapter with no adapter at run time.
  */
 export function mergeAdapter(options: MergeOptions): {merged: number, copied: number} {
@@ -29,6 +30,7 @@ export function mergeAdapter(options: MergeOptions): {merged: number, copied: nu
     checkAdapterHeaders(readGgufHeader(options.adapterPath), model);
     const adapter = readAdapterGguf(options.adapterPath);
     const factor = (options.scale ?? 1) * adapter.alpha / adapter.rank;
+    const native = loadNativeAddon();
     const byName = new Map(adapter.pairs.map((p) => [`blk.${p.layer}.${loraTargetTensor[p.target]}.weight`, p]));
     const metadata = readRawMetadata(model);
     const alignment = Number(model.metadata.get("general.alignment") ?? GGUF_DEFAULT_ALIGNMENT);
@@ -41,16 +43,8 @@ export function mergeAdapter(options: MergeOptions): {merged: number, copied: nu
             info: t, type,
             data: () => {
                 const w = readTensorValues(model, t.name); // [nOut][nIn]
-                const {a, b, nIn, nOut} = pair, r = adapter.rank;
-                for (let o = 0; o < nOut; o++) {
-                    const row = o * nIn;
-                    for (let k = 0; k < r; k++) {
-                        const coef = factor * b[o * r + k]!;
-                        if (coef === 0) continue;
-                        const aRow = k * nIn;
-                        for (let i = 0; i < nIn; i++) w[row + i] += coef * a[aRow + i]!;
-                    }
-                }
+                native.loraMerge(w, pair.a, pair.b, pair.nOut, pair.nIn, adapter.rank, factor);
+                if (type === GgmlType.F16) { const h = native.encodeF16(w); return new Uint8Array(h.buffer, h.byteOffset, h.byteLength); }
                 return encodeTensor(w, type);
             }
         };

@@ -34,9 +34,10 @@ export function readTensorValues(header: GgufHeader, name: string): Float32Array
         }
         case GgmlType.Q8_0: {
             const table = halfTable();
+            const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
             for (let b = 0; b < n / 32; b++) {
-                const d = table[bytes.readUInt16LE(b * 34)]!;
-                for (let i = 0; i < 32; i++) out[b * 32 + i] = d * bytes.readInt8(b * 34 + 2 + i);
+                const d = table[bytes[b * 34]! | (bytes[b * 34 + 1]! << 8)]!;
+                for (let i = 0; i < 32; i++) out[b * 32 + i] = d * q[b * 34 + 2 + i]!;
             }
             return out;
         }

@@ -47,6 +47,14 @@ export interface NativeAddon {
     selftestGemm(): {worst: number, report: string};
     /** matrix micro-kernel training uses on this CPU: "avx512f", "avx2" or "portable" (DITTO_GEMM_KERNEL may force a narrower one) */
     gemmKernel(): string;
+    /**
+     * w[nOut x nIn] += (factor * b[nOut x rank]) a[rank x nIn] in place, rounding exactly as the
+     * per-element loop float(w + (factor * b) * a) over k in order (zero terms skipped), so every
+     * kernel gives the same bytes; kernel defaults to gemmKernel()'s, and one this CPU lacks throws.
+     */
+    loraMerge(w: Float32Array, a: Float32Array, b: Float32Array, nOut: number, nIn: number, rank: number, factor: number, kernel?: string): void;
+    /** IEEE half bits of each value, the same as src/gguf/halfFloat.ts toHalf for every input (NaN included); kernel as for loraMerge */
+    encodeF16(values: Float32Array, kernel?: string): Uint16Array;
     /** whether the CUDA engine (or its emulated build) can run here, and on what */
     cudaProbe(emulated?: boolean): {available: true, device: DeviceInfo} | {available: false, reason: string};
 }
