@@ -4,6 +4,7 @@
       "target_name": "ditto_engine",
       "sources": [
         "native/src/CApi.cpp",
+        "native/src/DecodeQ8.cpp",
         "native/src/Dequantize.cpp",
         "native/src/DequantSelfTest.cpp",
         "native/src/Engine.cpp",

@@ -46,6 +46,18 @@ static Napi::Value encodeF16(const Napi::CallbackInfo& info) {
     return out;
 }
 
+// decodeQ8_0(bytes, n): n floats, or null when a block scale is not finite (see ditto_decode_q8_0)
+static Napi::Value decodeQ8_0(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    int64_t n = info[1].As<Napi::Number>().Int64Value();
+    if (n < 0 || n % 32 != 0 || (int64_t)bytes.ByteLength() < n / 32 * 34)
+        throw Napi::RangeError::New(env, "decodeQ8_0: n must be a multiple of 32 and bytes must hold n / 32 blocks of 34 bytes");
+    auto out = Napi::Float32Array::New(env, (size_t)n);
+    if (ditto_decode_q8_0(bytes.Data(), n, out.Data()) != 0) return env.Null();
+    return out;
+}
+
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("AddonEngine", AddonEngine::define(env));
     exports.Set("openEngine", Napi::Function::New(env, openEngine));
@@ -55,6 +67,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("gemmKernel", Napi::Function::New(env, gemmKernel));
     exports.Set("loraMerge", Napi::Function::New(env, loraMerge));
     exports.Set("encodeF16", Napi::Function::New(env, encodeF16));
+    exports.Set("decodeQ8_0", Napi::Function::New(env, decodeQ8_0));
     exports.Set("cudaProbe", Napi::Function::New(env, cudaProbe));
     return exports;
 }

@@ -140,6 +140,10 @@ const char* ditto_gemm_kernel(void);
  * returns 0, or -1 (nothing written) for an unknown kernel or one this CPU lacks. */
 int ditto_encode_f16(const float* in, uint16_t* out, int64_t n, const char* kernel);
 
+/* out[n] = the n / 32 Q8_0 blocks at blocks, decoded (d * q, exact in float32) for `ditto adapter
+ * merge`. Returns 0, or -1 when a block's scale is infinite or NaN (out then unspecified). */
+int ditto_decode_q8_0(const uint8_t* blocks, int64_t n, float* out);
+
 int ditto_lora_merge(float* w, const float* a, const float* b, int64_t n_out, int64_t n_in, int rank, double factor, const char* kernel);
 
 #ifdef __cplusplus

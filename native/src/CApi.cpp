@@ -11,6 +11,7 @@
 #include "Gemm.h"
 #include "GpuEngine.h"
 #include "GpuLibraryLoader.h"
+#include "DecodeQ8.h"
 #include "HalfEncode.h"
 #include "LoraMerge.h"
 
@@ -201,5 +202,7 @@ int ditto_encode_f16(const float* in, uint16_t* out, int64_t n, const char* kern
     ditto::encodeHalf(isa, in, out, n);
     return 0;
 }
+
+int ditto_decode_q8_0(const uint8_t* blocks, int64_t n, float* out) { return ditto::decodeQ8_0(blocks, n, out) ? 0 : -1; }
 
 }  // extern "C"

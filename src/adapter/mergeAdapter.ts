@@ -42,7 +42,9 @@ export function mergeAdapter(options: MergeOptions): {merged: number, copied: nu
         return {
             info: t, type,
             data: () => {
-                const w = readTensorValues(model, t.name); // [nOut][nIn]
+                // [nOut][nIn]; Q8_0 natively unless a block scale is not finite (see decodeQ8_0)
+                const w = (t.type === GgmlType.Q8_0 ? native.decodeQ8_0(readTensorBytes(model.path, t), pair.nOut * pair.nIn) : null) ??
+                    readTensorValues(model, t.name);
                 native.loraMerge(w, pair.a, pair.b, pair.nOut, pair.nIn, adapter.rank, factor);
                 if (type === GgmlType.F16) { const h = native.encodeF16(w); return new Uint8Array(h.buffer, h.byteOffset, h.byteLength); }
                 return encodeTensor(w, type);

@@ -1,11 +1,13 @@
 // The native kernels of `ditto adapter merge` against the TypeScript they replace, bit for bit:
-// loraMerge on every kernel this CPU has, at sizes that cross each kernel's vector width, and
-// encodeF16 against toHalf over float32 bit patterns of every class (ties, subnormals, NaN).
+// loraMerge on every kernel this CPU has, at sizes that cross each kernel's vector width,
+// encodeF16 against toHalf over float32 bit patterns of every class (ties, subnormals, NaN), and
+// decodeQ8_0 against the TypeScript decoder's formula over every finite scale.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {readFileSync} from "node:fs";
 import {loadNativeAddon} from "../../src/engine/loadNativeAddon.js";
 import {toHalf} from "../../src/gguf/halfFloat.js";
+import {halfTable} from "../../src/adapter/halfTable.js";
 import {Rng} from "../../src/random/Rng.js";
 
 /** The reference: per element, k in order, w = float(w + (factor * b) * a) in doubles, zero terms skipped. */
@@ -96,4 +98,28 @@ test("encodeF16 gives toHalf's bits for every class of float32", () => {
         }
     }
     assert.throws(() => loadNativeAddon().encodeF16(values, "sse9"), /kernel sse9/);
+});
+
+test("decodeQ8_0 gives the TypeScript decoder's values for every finite scale, and null for the others", () => {
+    const finite = Array.from({length: 65536}, (_, h) => h).filter((h) => (h & 0x7c00) !== 0x7c00);
+    const rng = new Rng("q8");
+    const bytes = new Uint8Array(finite.length * 34);
+    finite.forEach((h, b) => {
+        bytes[b * 34] = h & 0xff; bytes[b * 34 + 1] = h >> 8;
+        for (let i = 0; i < 32; i++) bytes[b * 34 + 2 + i] = b % 8 === 0 ? (i * 8 + b) & 0xff : rng.int(256); // every int8 value occurs
+    });
+    const n = finite.length * 32;
+    const got = loadNativeAddon().decodeQ8_0(bytes, n);
+    assert.ok(got);
+    const table = halfTable(), q = new Int8Array(bytes.buffer);
+    let mismatches = 0;
+    for (let b = 0; b < finite.length; b++)
+        for (let i = 0; i < 32; i++) if (!Object.is(got[b * 32 + i], Math.fround(table[finite[b]!]! * q[b * 34 + 2 + i]!))) mismatches++;
+    assert.equal(mismatches, 0);
+    for (const scale of [0x7c00, 0xfc00, 0x7e00, 0x7c01]) {
+        const block = new Uint8Array(68);
+        block[34] = scale & 0xff; block[35] = scale >> 8;
+        assert.equal(loadNativeAddon().decodeQ8_0(block, 64), null, `scale 0x${scale.toString(16)} in the second block`);
+    }
+    assert.throws(() => loadNativeAddon().decodeQ8_0(new Uint8Array(33), 32), /multiple of 32/);
 });
