@@ -5,6 +5,7 @@ import {join} from "node:path";
 import {tmpdir} from "node:os";
 import {generateDataset} from "../../src/generate/generateDataset.js";
 import type {StageProgress} from "../../src/generate/GenerateDatasetOptions.js";
+import {StageProgressBars} from "../../src/generate/StageProgressBars.js";
 import {loadRecipe} from "../../src/recipes/loadRecipe.js";
 import {writeTestRecipe} from "./testRecipe.js";
 
@@ -49,4 +50,8 @@ test("long Chinese profiles on a 512-token context: queries and responses run wi
     assert.deepEqual(written.stages.responses.trimmed, r.trimmed);
     const done = events.find((e) => e.stage === "queries" && e.event === "done");
     assert.deepEqual(done?.trimmed, q.trimmed);
+    const said: string[] = [];
+    const bars = new StageProgressBars("log", (l) => said.push(l));
+    events.forEach(bars.onProgress);
+    assert.ok(said.some((l) => l.includes(`queries    done: `) && l.endsWith(`; ${q.trimmed!.profiles} profile(s) cut by ${q.trimmed!.tokens} tokens to fit the context`)), said.join("\n"));
 });
