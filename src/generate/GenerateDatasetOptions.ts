@@ -10,7 +10,9 @@ export type StageProgress = {
     total: number,
     /** tokens generated in this stage so far (this process) */
     tokens: number,
-    elapsedMs: number
+    elapsedMs: number,
+    /** at "done": profiles cut to fit the context, and the tokens cut */
+    trimmed?: {profiles: number, tokens: number}
 };
 
 export type GenerateDatasetOptions = {

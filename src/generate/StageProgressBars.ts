@@ -53,7 +53,8 @@ export class StageProgressBars {
                 this.bar?.stop();
                 this.bar = undefined;
                 this.write(`  ${e.stage.padEnd(10)} done: ${e.done} records in ${(e.elapsedMs / 1000).toFixed(1)} s` +
-                    (e.tokens > 0 ? `, ${e.tokens} tokens (${tps.toFixed(1)} tok/s)` : ""));
+                    (e.tokens > 0 ? `, ${e.tokens} tokens (${tps.toFixed(1)} tok/s)` : "") +
+                    (e.trimmed && e.trimmed.profiles > 0 ? `; ${e.trimmed.profiles} profile(s) cut by ${e.trimmed.tokens} tokens to fit the context` : ""));
                 return;
             default: {
                 const never: never = e.event;

@@ -109,7 +109,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
     };
     const characters = () => { need("characters"); return new Map(readJsonl(file(stageFiles.characters), characterSchema).map((c) => [c.id, c] as const)); };
 
-    const runStage = async (stage: StageName, body: (report: (done: number, total: number) => void) => Promise<{count: number, rejected?: number, drops?: Record<string, number>}>) => {
+    const runStage = async (stage: StageName, body: (report: (done: number, total: number) => void) => Promise<{count: number, rejected?: number, drops?: Record<string, number>, trimmed?: {profiles: number, tokens: number}}>) => {
         if (!wanted.has(stage)) return;
         if (existsSync(file(stageFiles[stage])) && manifest.stages[stage].status === "done") {
             options.onProgress?.({stage, event: "skip", done: manifest.stages[stage].count ?? 0, total: manifest.stages[stage].count ?? 0, tokens: 0, elapsedMs: 0});
@@ -133,11 +133,12 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
             clearInterval(tick);
         }
         manifest.stages[stage] = {
-            status: "done", count: res.count, rejected: res.rejected, drops: res.drops, tokens: model.generatedTokens - tokens0,
+            status: "done", count: res.count, rejected: res.rejected, drops: res.drops, trimmed: res.trimmed, tokens: model.generatedTokens - tokens0,
             seconds: (Date.now() - started) / 1000, started: new Date(started).toISOString(), finished: new Date().toISOString()
         };
         writeManifest(runDir, manifest);
-        event("done", last.done || res.count, last.total || res.count);
+        options.onProgress?.({stage, event: "done", done: last.done || res.count, total: last.total || res.count,
+            tokens: model.generatedTokens - tokens0, elapsedMs: Date.now() - started, trimmed: res.trimmed});
     };
 
     try {
@@ -170,8 +171,9 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
             need("pairs");
             const store = JsonlStore.open<Query>(file(stageFiles.queries));
             const rejects = JsonlStore.open<Rejection>(file("queries.rejected.jsonl"));
-            await simulateQueries({
-                generator: await model.pool(), prompts, pairs: readJsonl(file(stageFiles.pairs), pairSchema).filter((p) => !shard || shardOf(p.id, shard.count) === shard.index), characters: characters(),
+            const pool = await model.pool();
+            const trimmed = await simulateQueries({
+                generator: pool, tokens: pool, prompts, pairs: readJsonl(file(stageFiles.pairs), pairSchema).filter((p) => !shard || shardOf(p.id, shard.count) === shard.index), characters: characters(),
                 queriesPerPair: recipe.generate.queries_per_pair, samples: recipe.generate.samples, bothDirections: recipe.generate.both_directions,
                 maxProfileChars, questionMaxChars: recipe.generate.question_max_chars, sampling: toSampling(recipe.generate.query_sampling),
                 seed: recipe.seed, store, rejects, onProgress: report
@@ -179,17 +181,18 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
             // the rejects first: the queries file is the stage's "done" mark
             rejects.finalize(byId);
             store.finalize(byId);
-            return {count: store.size, rejected: rejects.size};
+            return {count: store.size, rejected: rejects.size, trimmed};
         });
         await runStage("responses", async (report) => {
             need("queries");
             const store = JsonlStore.open<Turn>(file(stageFiles.responses));
-            await simulateResponses({
-                generator: await model.pool(), prompts, queries: readJsonl(file(stageFiles.queries), querySchema), characters: characters(),
+            const pool = await model.pool();
+            const trimmed = await simulateResponses({
+                generator: pool, tokens: pool, prompts, queries: readJsonl(file(stageFiles.queries), querySchema), characters: characters(),
                 maxProfileChars, sampling: toSampling(recipe.generate.sampling), seed: recipe.seed, store, onProgress: report
             });
             store.finalize(byId);
-            return {count: store.size};
+            return {count: store.size, trimmed};
         });
         await runStage("sessions", async () => {
             need("responses");

@@ -1,7 +1,7 @@
 import type {Character} from "../characters/characterSchema.js";
-import {renderProfile} from "../characters/renderProfile.js";
 import type {Rejection} from "../filters/rejectionSchema.js";
 import type {Generator} from "../generate/Generator.js";
+import {fitProfiles, type PromptTokens} from "../generate/fitProfiles.js";
 import {generationFailed} from "../generate/generationFailed.js";
 import type {PromptTemplates} from "../generate/PromptTemplates.js";
 import type {JsonlStore} from "../runs/JsonlStore.js";
@@ -22,6 +22,8 @@ export type SimulateQueriesOptions = {
     samples: number,
     bothDirections: boolean,
     maxProfileChars: number,
+    /** the model's tokenizer and context: profiles are cut so that each prompt fits */
+    tokens?: PromptTokens,
     questionMaxChars: number,
     sampling: Sampling,
     seed: number,
@@ -37,8 +39,11 @@ export type SimulateQueriesOptions = {
  * for the other (the rejection label). Up to `samples` samples, the first usable one kept; a group
  * with none is recorded in rejects. Finished groups (all ids stored) are skipped, so a restart
  * resumes; each sample's seed comes from the group id, so a restart asks exactly the same.
+ * Returns how many characters' profiles were cut to fit the context, and the tokens cut (this call).
  */
-export async function simulateQueries(o: SimulateQueriesOptions): Promise<void> {
+export async function simulateQueries(o: SimulateQueriesOptions): Promise<{profiles: number, tokens: number}> {
+    const trimmed = new Set<string>();
+    let removed = 0;
     const groups = o.pairs.flatMap((p) => (o.bothDirections ? [[p.a, p.b], [p.b, p.a]] : [[p.a, p.b]]).map(([owner, other]) => ({pair: p, owner: owner!, other: other!})));
     const schema = questionsSchema(o.queriesPerPair, o.questionMaxChars);
     let done = 0;
@@ -50,13 +55,14 @@ export async function simulateQueries(o: SimulateQueriesOptions): Promise<void> 
         const ids = Array.from({length: o.queriesPerPair}, (_, i) => [stableId("q", groupId, i, "own"), stableId("q", groupId, i, "partner")] as const);
         if (o.rejects.has(groupId) || ids.every(([a, b]) => o.store.has(a) && o.store.has(b))) { finishOne(); return; }
         const A = o.characters.get(owner)!, B = o.characters.get(other)!;
-        const prompt = o.prompts.render("query", pair.lang, {
-            label: A.label, profile: renderProfile(A, o.maxProfileChars),
-            partner_label: B.label, partner_profile: renderProfile(B, o.maxProfileChars), count: o.queriesPerPair
-        });
+        const fitted = fitProfiles([A, B], ([profile, partner]) => [{role: "user", content: o.prompts.render("query", pair.lang, {
+            label: A.label, profile: profile!, partner_label: B.label, partner_profile: partner!, count: o.queriesPerPair
+        })}], {maxChars: o.maxProfileChars, maxTokens: o.sampling.maxTokens, tokens: o.tokens});
+        fitted.trimmed.forEach((id) => trimmed.add(id));
+        removed += fitted.removedTokens;
         const problems: string[] = [];
         for (let s = 0; s < o.samples; s++) {
-            const res = await o.generator.generate({messages: [{role: "user", content: prompt}], sampling: {...o.sampling, seed: seedFor(o.seed, groupId, s)}, jsonSchema: schema})
+            const res = await o.generator.generate({messages: fitted.messages, sampling: {...o.sampling, seed: seedFor(o.seed, groupId, s)}, jsonSchema: schema})
                 .catch((err: unknown) => { throw generationFailed(groupId, err); });
             const parsed = parseQuestions(res, o.queriesPerPair);
             if ("problem" in parsed) { problems.push(`sample ${s + 1}: ${parsed.problem}`); continue; }
@@ -71,4 +77,5 @@ export async function simulateQueries(o: SimulateQueriesOptions): Promise<void> 
         o.rejects.append({id: groupId, stage: "queries", reason: "no_valid_sample", detail: problems.join("; "), record: {pair: pair.id, owner: A.id, other: B.id}});
         finishOne();
     }));
+    return {profiles: trimmed.size, tokens: removed};
 }

@@ -66,7 +66,7 @@ export const recipeSchema = z.strictObject({
         languages: z.array(z.string().min(2)).min(1).default(["en"]),
         /** held-out characters for evaluation, never trained on */
         held_out: z.number().int().min(0).default(2),
-        /** longest profile text given to the model, in characters */
+        /** longest profile text given to the model, in characters, cut at whole sentences; queries and responses also cut it to fit runtime.context_size in tokens */
         max_profile_chars: z.number().int().min(200).default(6000),
         /** elicit: names asked for per listing call (the model lists, then writes each profile) */
         elicit_batch: z.number().int().min(1).max(100).default(20),

@@ -1,6 +1,6 @@
 import type {Character} from "../characters/characterSchema.js";
-import {renderProfile} from "../characters/renderProfile.js";
 import type {Generator} from "../generate/Generator.js";
+import {fitProfiles, type PromptTokens} from "../generate/fitProfiles.js";
 import {generationFailed} from "../generate/generationFailed.js";
 import type {PromptTemplates} from "../generate/PromptTemplates.js";
 import type {Query} from "../queries/querySchema.js";
@@ -15,6 +15,8 @@ export type SimulateResponsesOptions = {
     queries: readonly Query[],
     characters: ReadonlyMap<string, Character>,
     maxProfileChars: number,
+    /** the model's tokenizer and context: a profile is cut so that the prompt with its longest question fits */
+    tokens?: PromptTokens,
     sampling: Sampling,
     seed: number,
     store: JsonlStore<Turn>,
@@ -31,9 +33,16 @@ export function turnIdFor(queryId: string): string {
  * with its full profile in the system prompt; a partner question should be refused in character.
  * Every answer is kept here with its finish reason; judging is the filters' job. Seeds come from
  * the turn id, and stored turns are skipped, so a restart resumes where it stopped.
+ * Returns how many profiles were cut to fit the context, and the tokens cut (this call).
  */
-export async function simulateResponses(o: SimulateResponsesOptions): Promise<void> {
-    let done = 0;
+export async function simulateResponses(o: SimulateResponsesOptions): Promise<{profiles: number, tokens: number}> {
+    let done = 0, trimmed = 0, removed = 0;
+    // one system prompt per character, fitted with its longest question, so every question fits with it
+    const longest = new Map<string, {question: string, tokens: number}>();
+    for (const q of o.queries) {
+        const n = o.tokens ? o.tokens.textTokens(q.question) : q.question.length;
+        if (n > (longest.get(q.asker)?.tokens ?? -1)) longest.set(q.asker, {question: q.question, tokens: n});
+    }
     const total = o.queries.length;
     o.onProgress?.(0, total);
     const systems = new Map<string, string>();
@@ -43,8 +52,14 @@ export async function simulateResponses(o: SimulateResponsesOptions): Promise<vo
             const c = o.characters.get(q.asker)!;
             let system = systems.get(c.id);
             if (system === undefined) {
-                system = o.prompts.render("response", q.lang, {label: c.label, description: c.description, profile: renderProfile(c, o.maxProfileChars)});
+                const fitted = fitProfiles([c], ([profile]) => [
+                    {role: "system", content: o.prompts.render("response", q.lang, {label: c.label, description: c.description, profile: profile!})},
+                    {role: "user", content: longest.get(c.id)!.question}
+                ], {maxChars: o.maxProfileChars, maxTokens: o.sampling.maxTokens, tokens: o.tokens});
+                system = fitted.messages[0]!.content;
                 systems.set(c.id, system);
+                trimmed += fitted.trimmed.length;
+                removed += fitted.removedTokens;
             }
             const res = await o.generator.generate({
                 messages: [{role: "system", content: system}, {role: "user", content: q.question}],
@@ -55,4 +70,5 @@ export async function simulateResponses(o: SimulateResponsesOptions): Promise<vo
         }
         o.onProgress?.(++done, total);
     }));
+    return {profiles: trimmed, tokens: removed};
 }

@@ -1,4 +1,4 @@
-import {LlamaChat, resolveChatWrapper, TokenBias, type ChatHistoryItem, type Token, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {LlamaChat, resolveChatWrapper, TokenBias, type ChatHistoryItem, type ChatWrapper, type Token, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
 import type {GenerationBackend} from "./GenerationBackend.js";
 import {checkAdapter} from "../adapter/checkAdapter.js";
@@ -40,7 +40,7 @@ export class GenerationPool implements GenerationBackend {
     private readonly contextSequences = new Map<PooledSequence, LlamaContextSequence>();
 
     private constructor(private readonly llama: Llama, public readonly model: LlamaModel,
-                        public readonly context: LlamaContext, sequences: PooledSequence[]) {
+                        public readonly context: LlamaContext, sequences: PooledSequence[], private readonly chatWrapper: ChatWrapper) {
         this.parallel = sequences.length;
         this.free.push(...sequences);
     }
@@ -111,7 +111,7 @@ export class GenerationPool implements GenerationBackend {
                 }
             });
         }
-        pool = new GenerationPool(llama, model, ctx, sequences);
+        pool = new GenerationPool(llama, model, ctx, sequences, chatWrapper);
         sequences.forEach((seq, i) => pool!.contextSequences.set(seq, contextSequences[i]!));
         return pool;
     }
@@ -136,6 +136,20 @@ export class GenerationPool implements GenerationBackend {
             if (next) next(seq);
             else this.free.push(seq);
         }
+    }
+
+    /** Tokens one conversation may hold, prompt and answer together. */
+    public get contextSize(): number {
+        return this.contextSequences.values().next().value!.contextSize;
+    }
+
+    /** Tokens the model reads for `messages` before it answers: the chat template applied, as generate() does. */
+    public promptTokens(messages: ChatMessage[]): number {
+        return this.chatWrapper.generateContextState({chatHistory: toHistory(messages)}).contextText.tokenize(this.model.tokenizer).length;
+    }
+
+    public textTokens(text: string): number {
+        return this.model.tokenize(text).length;
     }
 
     private grammarFor(schema: object): Promise<LlamaGrammar> {
