@@ -610,17 +610,8 @@ double CudaEngine::optimizerStep(const AdamWSettings& s) {
     finish(stream, "gradient norm");
     double norm = std::sqrt(sumSq);
     if (!std::isfinite(norm)) throw std::runtime_error("gradient norm is not finite (" + std::to_string(norm) + "); lower the learning rate or check the data");
-    double clipScale = (s.clip > 0 && norm > s.clip) ? s.clip / (norm + 1e-6) : 1.0;
     step++;
-    double bc1 = 1 - std::pow((double)s.beta1, (double)step), bc2 = 1 - std::pow((double)s.beta2, (double)step);
-    AdamWDevice d;
-    d.gmul = (float)(inv * clipScale);
-    d.decay = 1.0f - s.lr * s.weightDecay;
-    d.stepSize = (float)(s.lr / bc1);
-    d.bc2sqrt = (float)std::sqrt(bc2);
-    d.beta1 = s.beta1;
-    d.beta2 = s.beta2;
-    d.eps = s.eps;
+    AdamWDevice d = adamwDevice(s, norm, step);  // clipping, bias corrections and decay as Engine::optimizerStep
     adamwUpdate(stream, loraW.as<float>(), loraG.as<float>(), loraM.as<float>(), loraV.as<float>(), n, d);
     convert<bf16, float>(stream, loraWb.as<bf16>(), loraW.as<float>(), n);
     finish(stream, "optimizer step");
