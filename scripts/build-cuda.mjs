@@ -5,12 +5,16 @@
 //   real (when nvcc is found): nvcc compiles the same sources into libditto_cuda.so and
 //     cuda_kernel_tests; a register spill or too much shared memory in any kernel fails the build.
 // Objects are cached under build/cuda with their header dependencies; up-to-date outputs are
-// not rebuilt. Flags: --emu-only, --cuda-only. Env: DITTO_CUDA_ARCHS (e.g. "90" or "80,90";
-// default 80,86,89,90 plus PTX for the last), DITTO_BUILD_JOBS (default 2), CXX (default g++),
+// not rebuilt. Flags: --emu-only, --cuda-only, --install (what `npm ci` runs: the nvcc build when
+// nvcc is found and the machine has an NVIDIA driver, or CI=true, or DITTO_BUILD_CUDA=1; else one
+// line saying why not; the emulated build is left to `npm test`, which makes it when out of date).
+// Env: DITTO_CUDA_ARCHS (e.g. "90" or "80,90"; default 80,86,89,90 plus PTX for the last),
+// DITTO_BUILD_JOBS (default: the CPU count, at most 8), CXX (default g++),
 // CUDA_HOME, DITTO_EMU_SANITIZE=address (the emulated kernel tests under AddressSanitizer, as
 // cuda_kernel_tests_emu_asan).
 import {spawn, spawnSync} from "node:child_process";
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from "node:fs";
+import {availableParallelism} from "node:os";
 import {basename, delimiter, dirname, join, relative, resolve} from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
 
@@ -25,7 +29,7 @@ const NO_NVCC =
 export const buildCudaDefaults = {
     emu: true,
     cuda: true,
-    jobs: Number(process.env.DITTO_BUILD_JOBS) || 2,
+    jobs: Number(process.env.DITTO_BUILD_JOBS) || Math.min(8, availableParallelism()),
     archs: process.env.DITTO_CUDA_ARCHS || "80,86,89,90",
     cxx: process.env.CXX || "g++",
     sanitize: process.env.DITTO_EMU_SANITIZE || "",
@@ -300,16 +304,43 @@ export async function buildCuda(options = {}) {
     }
 }
 
+/** Where the NVIDIA driver's user-space library is, or null (the CUDA engine needs it to run). */
+export function findDriver() {
+    if (existsSync("/proc/driver/nvidia/version")) return "/proc/driver/nvidia/version";
+    const dirs = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/lib/wsl/lib",
+        ...(process.env.LD_LIBRARY_PATH || "").split(delimiter).filter(Boolean)];
+    return dirs.map((d) => join(d, "libcuda.so.1")).find((p) => existsSync(p)) ?? null;
+}
+
+/**
+ * What `npm ci` builds: the nvcc build where it can run (a driver is present) or where it is asked
+ * for (CI=true, DITTO_BUILD_CUDA=1); compiling four GPU architectures takes minutes on a small
+ * machine, which a machine without a GPU would spend for nothing.
+ */
+export async function installBuild(log = console.log) {
+    const nvcc = findNvcc();
+    if (!nvcc) return log(NO_NVCC);
+    const asked = process.env.CI === "true" || process.env.DITTO_BUILD_CUDA === "1";
+    if (!asked && !findDriver()) {
+        return log("ditto: nvcc found but no NVIDIA driver on this machine, so the CUDA engine is not built now " +
+            "(the CPU engine works; npm run build:cuda builds it, or DITTO_BUILD_CUDA=1 npm ci)");
+    }
+    log(`ditto: building the CUDA engine with ${nvcc} for sm_${buildCudaDefaults.archs.split(/[\s,;]+/).join(", sm_")} ` +
+        `(${buildCudaDefaults.jobs} jobs; a few minutes)`);
+    await buildCuda({emu: false, cuda: true});
+}
+
 export {BuildError};
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
     const args = process.argv.slice(2);
-    const unknown = args.filter((a) => a !== "--emu-only" && a !== "--cuda-only");
+    const unknown = args.filter((a) => a !== "--emu-only" && a !== "--cuda-only" && a !== "--install");
     if (unknown.length || args.length > 1) {
-        console.error(`error: unknown arguments ${args.join(" ")}\nfix: use no argument, --emu-only or --cuda-only`);
+        console.error(`error: unknown arguments ${args.join(" ")}\nfix: use no argument, --emu-only, --cuda-only or --install`);
         process.exit(2);
     }
-    buildCuda({emu: !args.includes("--cuda-only"), cuda: !args.includes("--emu-only")}).catch((e) => {
+    const build = args.includes("--install") ? installBuild() : buildCuda({emu: !args.includes("--cuda-only"), cuda: !args.includes("--emu-only")});
+    build.catch((e) => {
         console.error(e instanceof BuildError ? e.message : e);
         process.exit(1);
     });

@@ -20,6 +20,12 @@ if (files.length === 0) {
     console.error("no test files matched " + JSON.stringify(filters));
     process.exit(1);
 }
+// The emulated CUDA engine and its kernel tests (test/cuda, test/engine/cudaEmulated) are built
+// here when out of date, not at install: a user who never runs the tests does not wait for them.
+if (files.some((f) => f.includes("cuda") || f.includes("Cuda"))) {
+    const build = spawnSync(process.execPath, ["scripts/build-cuda.mjs", "--emu-only"], {stdio: "inherit"});
+    if (build.status !== 0) process.exit(build.status ?? 1);
+}
 // One file at a time: the machines have 2 cores and the model tests each use both.
 const res = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {stdio: "inherit"});
 process.exit(res.status ?? 1);
