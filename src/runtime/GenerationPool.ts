@@ -5,6 +5,8 @@ import {checkAdapter} from "../adapter/checkAdapter.js";
 import {modelPathOf} from "./modelPathOf.js";
 import {defaultSampling, type ChatMessage, type GenerateRequest, type GenerateResult} from "./generationTypes.js";
 import {resolveThreads} from "./physicalCores.js";
+import {holdDecodesWhileLocked} from "./holdDecodesWhileLocked.js";
+import {lockstepDispatch} from "./lockstepDispatch.js";
 import {sequenceOrderedStrategy} from "./sequenceOrderedStrategy.js";
 
 export type GenerationPoolOptions = {
@@ -16,6 +18,8 @@ export type GenerationPoolOptions = {
     adapters?: {path: string, scale?: number}[],
     /** "sequence" (default) orders each batch by sequence id; "library" keeps node-llama-cpp's default */
     batchOrder?: "sequence" | "library",
+    /** "lockstep" (default) decodes when every generating sequence has queued its tokens; "library" at the next event-loop turn */
+    dispatch?: "lockstep" | "library",
     /** let reasoning models (Qwen3) think before answering; off by default */
     thinking?: boolean
 };
@@ -34,6 +38,8 @@ export type PooledSequence = {
 export class GenerationPool implements GenerationBackend {
     public readonly parallel: number;
     public generatedTokens = 0;
+    /** sequences inside a generate call (the lockstep dispatch waits for their tokens) */
+    private generating = 0;
     private readonly free: PooledSequence[] = [];
     private readonly waiting: ((s: PooledSequence) => void)[] = [];
     private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
@@ -60,8 +66,10 @@ export class GenerationPool implements GenerationBackend {
                 lora: options.adapters && options.adapters.length > 0
                     ? {adapters: options.adapters.map((a) => ({filePath: a.path, scale: a.scale ?? 1}))}
                     : undefined,
-                batching: options.batchOrder === "library" ? undefined
-                    : {itemPrioritizationStrategy: sequenceOrderedStrategy(() => context)}
+                batching: {
+                    ...(options.batchOrder === "library" ? {} : {itemPrioritizationStrategy: sequenceOrderedStrategy(() => context)}),
+                    ...(options.dispatch === "library" ? {} : {dispatchSchedule: lockstepDispatch(() => context, () => pool?.generating ?? 0)})
+                }
             });
         } catch (err) {
             const msg = err instanceof Error ? err.message : String(err);
@@ -72,6 +80,7 @@ export class GenerationPool implements GenerationBackend {
             });
         }
         const ctx = context;
+        if (options.dispatch !== "library") holdDecodesWhileLocked(ctx);
         const thinking = options.thinking ?? false;
         const sequences: PooledSequence[] = [];
         let pool: GenerationPool | undefined;
@@ -89,6 +98,7 @@ export class GenerationPool implements GenerationBackend {
                     const s = {...defaultSampling, ...req.sampling};
                     const grammar = req.jsonSchema ? await pool!.grammarFor(req.jsonSchema) : undefined;
                     let tokens = 0;
+                    pool!.generating++;
                     const res = await chat.generateResponse(toHistory(req.messages), {
                         maxTokens: s.maxTokens,
                         temperature: s.temperature,
@@ -105,7 +115,7 @@ export class GenerationPool implements GenerationBackend {
                         onToken: (t) => { tokens += t.length; pool!.generatedTokens += t.length; },
                         budgets: thinking ? undefined : {thoughtTokens: 0},
                         tokenBias: req.bannedTokens && req.bannedTokens.length > 0 ? banned(model, req.bannedTokens) : undefined
-                    });
+                    }).finally(() => pool!.generating--);
                     const reason = res.metadata.stopReason;
                     return {text: res.response, tokens, finish: reason === "maxTokens" ? "length" : reason === "abort" ? "abort" : "stop"};
                 }
