@@ -18,7 +18,7 @@ export type GenerationPoolOptions = {
     adapters?: {path: string, scale?: number}[],
     /** "sequence" (default) orders each batch by sequence id; "library" keeps node-llama-cpp's default */
     batchOrder?: "sequence" | "library",
-    /** "lockstep" (default) decodes when every generating sequence has queued its tokens; "library" at the next event-loop turn */
+    /** "lockstep" (default with parallel > 1) decodes when every generating sequence has queued its tokens; "library" at the next event-loop turn */
     dispatch?: "lockstep" | "library",
     /** let reasoning models (Qwen3) think before answering; off by default */
     thinking?: boolean
@@ -53,6 +53,8 @@ export class GenerationPool implements GenerationBackend {
 
     public static async create(llama: Llama, model: LlamaModel, options: GenerationPoolOptions = {}): Promise<GenerationPool> {
         const parallel = Math.max(1, options.parallel ?? 8);
+        // one sequence has nothing to wait for or to be held behind: the library's own schedule
+        const lockstep = options.dispatch !== "library" && parallel > 1;
         // llama.cpp only says "Failed to initialize LoRA adapter": check each adapter against the model first
         const modelPath = modelPathOf(model);
         for (const a of options.adapters ?? []) if (modelPath) checkAdapter(a.path, modelPath);
@@ -68,7 +70,7 @@ export class GenerationPool implements GenerationBackend {
                     : undefined,
                 batching: {
                     ...(options.batchOrder === "library" ? {} : {itemPrioritizationStrategy: sequenceOrderedStrategy(() => context)}),
-                    ...(options.dispatch === "library" ? {} : {dispatchSchedule: lockstepDispatch(() => context, () => pool?.generating ?? 0)})
+                    ...(!lockstep ? {} : {dispatchSchedule: lockstepDispatch(() => context, () => pool?.generating ?? 0)})
                 }
             });
         } catch (err) {
@@ -80,7 +82,7 @@ export class GenerationPool implements GenerationBackend {
             });
         }
         const ctx = context;
-        if (options.dispatch !== "library") holdDecodesWhileLocked(ctx);
+        if (lockstep) holdDecodesWhileLocked(ctx);
         const thinking = options.thinking ?? false;
         const sequences: PooledSequence[] = [];
         let pool: GenerationPool | undefined;

@@ -108,3 +108,34 @@ test("banned tokens are never generated: with the end-of-generation tokens banne
         await pool.dispose();
     }
 });
+
+test("a conversation that starts while others generate begins within a step, not after they finish", async () => {
+    const model = models[0] ?? await load("qwen2");
+    const eog = Array.from({length: 151936}, (_, id) => id as Token).filter((t) => model.isEogToken(t));
+    const pool = await GenerationPool.create(llama, model, {parallel: 4, contextSize: 512, threads: 2});
+    try {
+        // three long answers started a few tokens apart, so their steps fall out of phase (as requests
+        // reaching a server do), then a short one; it needs its KV cache cleared, under the context's lock
+        const finished: string[] = [];
+        const started = (name: string, after: number) => new Promise<void>((resolveStart) => {
+            let seen = 0;
+            void pool.generate({messages: [{role: "user", content: `Tell a long story, ${name}.`}], bannedTokens: eog,
+                sampling: {temperature: 1, seed: name.length, maxTokens: name === "short" ? 4 : 160},
+                onText: () => { if (++seen === after) resolveStart(); }})
+                .then(() => finished.push(name), () => {}); // after a failed assertion the pool is disposed under them
+        });
+        await started("first", 3);
+        await started("second", 3);
+        await started("third", 3);
+        const shortDone = new Promise<void>((resolveDone) => {
+            void pool.generate({messages: [{role: "user", content: "Hi."}], bannedTokens: eog, sampling: {temperature: 0, maxTokens: 4}})
+                .then(() => { finished.push("short"); resolveDone(); });
+        });
+        await shortDone;
+        // the long ones have ~150 tokens left each: the short one must not have waited for any of them
+        assert.deepEqual(finished, ["short"], `finished before the short answer: ${finished.join(", ")}`);
+        while (finished.length < 4) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+        await pool.dispose();
+    }
+});
