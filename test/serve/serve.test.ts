@@ -91,6 +91,16 @@ test("16 concurrent streaming chats on two models each get their own whole answe
     }
 });
 
+test("response_format json_object gives a JSON object", async () => {
+    // the grammar allows any object; greedy on the random model it still closes within the budget
+    const reply = await client.chat.completions.create({model: "ada", messages: say("Describe yourself as JSON."), max_tokens: 256, temperature: 0, seed: 5,
+        response_format: {type: "json_object"}});
+    const text = reply.choices[0]!.message.content!;
+    assert.equal(reply.choices[0]!.finish_reason, "stop", `the object was cut at max_tokens: ${text}`);
+    const value: unknown = JSON.parse(text);
+    assert.ok(value !== null && typeof value === "object" && !Array.isArray(value), `not an object: ${text}`);
+});
+
 test("stop strings end the reply, and the reply does not contain them", async () => {
     const plain = await client.chat.completions.create({model: "ada", messages: say("Talk."), max_tokens: 24, temperature: 0, seed: 3});
     const text = plain.choices[0]!.message.content!;
