@@ -15,9 +15,11 @@ export type ModelShape = {
 
 /**
  * Matrix types the native engine reads in place from the mapped file (native/src/Model.cpp,
- * loadMatrix); any other matrix is expanded to F32 at load and costs 4 bytes per value.
+ * loadMatrix: every type it reads; it refuses a matrix of any other type). Counted at 4 bytes per
+ * value otherwise, as a float32 copy would cost.
  */
-const decodedInProducts = new Set<number>([GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0]);
+const decodedInProducts = new Set<number>([GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
+    GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K]);
 
 /** The engine's view of a model (as native/src/Model.cpp reads the same keys), before opening it. */
 export function modelShapeOf(header: GgufHeader): ModelShape {
