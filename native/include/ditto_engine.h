@@ -1,8 +1,8 @@
 /*
  * ditto native LoRA training engine: C API.
  *
- * A base model is read from a GGUF file (llama, qwen2, qwen3; F32, F16, BF16, Q8_0, Q4_K, Q6_K),
- * frozen, and LoRA pairs are trained on any of the seven projections. Plain C so a standalone
+ * A base model is read from a GGUF file (llama, qwen2, qwen3; F32, F16, BF16, Q8_0, Q4_0, Q4_1,
+ * Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), frozen, and LoRA pairs are trained on any of the seven projections. Plain C so a standalone
  * program (the GPU boxes may have no Node.js) can drive it as well as the Node binding.
  *
  * Every function that can fail returns 0 on success and -1 on failure, with a message that names
@@ -117,11 +117,11 @@ int ditto_cuda_probe(int emulated, ditto_device_info* info, char* err, size_t er
  * report ("op max_rel_err" lines) to report. Returns the largest relative error over all ops. */
 double ditto_selftest_gradcheck(char* report, size_t report_size);
 
-/* Checks the Q4_K and Q6_K block decoders against an element-at-a-time reading of the layouts;
+/* Checks the block decoders (Q4_K, Q6_K, Q5_K, Q4_0, Q4_1, Q5_0, Q5_1) against an element-at-a-time reading of the layouts;
  * returns the largest relative difference, report as for the gradient check. */
 double ditto_selftest_dequant(char* report, size_t report_size);
 
-/* Checks the float matrix products (every blocking path, F32/F16/BF16/Q8_0/Q4_K/Q6_K weights) with
+/* Checks the float matrix products (every blocking path, weights in every type the engine reads) with
  * every kernel this CPU supports against double loops on the same values; the report names the
  * kernels skipped. Returns the largest relative difference, report as above. */
 double ditto_selftest_gemm(char* report, size_t report_size);

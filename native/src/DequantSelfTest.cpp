@@ -1,7 +1,7 @@
 // Checks the block decoders against a second, element-at-a-time reading of each layout (where
-// in the block every value's bits, scale and minimum live), on random bytes. No K-quant fixture
-// models exist, so this is what guards Q4_K and Q6_K; Q8_0, F16 and BF16 are also checked against
-// llama.cpp end to end by the forward parity test.
+// in the block every value's bits, scale and minimum live), on random bytes. The decoders are also
+// checked against llama.cpp end to end: Q4_K/Q6_K by test/adapter/kQuantMerge.test.ts, the others
+// on fixture models by test/engine/forwardParity.test.ts.
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -44,6 +44,29 @@ double q6kReference(const uint8_t* b, int i) {
     return (double)d * sc[8 * h + l / 16 + 2 * quarter] * ((low | high << 4) - 32);
 }
 
+double half(const uint8_t* p) { return halfToFloat((uint16_t)(p[0] | p[1] << 8)); }
+
+// value i of a 32-value block: nibble l = i % 16 of byte l, low for i < 16; fifth bit i of the u32 at qh
+int nibble32(const uint8_t* qs, int i) { return i < 16 ? (qs[i] & 15) : (qs[i - 16] >> 4); }
+int bit32(const uint8_t* qh, int i) { return (qh[i / 8] >> (i % 8)) & 1; }
+
+double q4_0Reference(const uint8_t* b, int i) { return half(b) * (nibble32(b + 2, i) - 8); }
+double q4_1Reference(const uint8_t* b, int i) { return half(b) * nibble32(b + 4, i) + half(b + 2); }
+double q5_0Reference(const uint8_t* b, int i) { return half(b) * ((nibble32(b + 6, i) | bit32(b + 2, i) << 4) - 16); }
+double q5_1Reference(const uint8_t* b, int i) { return half(b) * (nibble32(b + 8, i) | bit32(b + 4, i) << 4) + half(b + 2); }
+
+double q5kReference(const uint8_t* b, int i) {
+    const uint8_t* s = b + 4;
+    const uint8_t* qh = b + 16;
+    const uint8_t* qs = b + 48;
+    int j = i / 32, l = i % 32;
+    int low = (j % 2 == 0) ? (qs[32 * (j / 2) + l] & 15) : (qs[32 * (j / 2) + l] >> 4);
+    int high = (qh[l] >> j) & 1;
+    int sc = j < 4 ? (s[j] & 63) : ((s[j + 4] & 15) | ((s[j - 4] >> 6) << 4));
+    int mn = j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+    return half(b) * sc * (low | high << 4) - half(b + 2) * mn;
+}
+
 }  // namespace
 
 extern "C" double ditto_selftest_dequant(char* report, size_t reportSize) {
@@ -52,6 +75,7 @@ extern "C" double ditto_selftest_dequant(char* report, size_t reportSize) {
     std::string text;
     double worst = 0;
     auto run = [&](const char* name, uint32_t type, size_t blockBytes, int scaleAt, int scaleCount, double (*ref)(const uint8_t*, int)) {
+        const int per = ggmlBlockValues(type);  // values per block
         std::vector<uint8_t> data(blocks * blockBytes);
         for (auto& x : data) x = (uint8_t)rng();
         for (int b = 0; b < blocks; b++)
@@ -60,21 +84,26 @@ extern "C" double ditto_selftest_dequant(char* report, size_t reportSize) {
                 data[b * blockBytes + scaleAt + 2 * k] = (uint8_t)h;
                 data[b * blockBytes + scaleAt + 2 * k + 1] = (uint8_t)(h >> 8);
             }
-        std::vector<float> out(blocks * 256);
-        dequantize(type, data.data(), blocks * 256, out.data(), name);
+        std::vector<float> out(blocks * per);
+        dequantize(type, data.data(), blocks * per, out.data(), name);
         double maxDiff = 0;
         for (int b = 0; b < blocks; b++)
-            for (int i = 0; i < 256; i++) {
+            for (int i = 0; i < per; i++) {
                 double r = ref(data.data() + b * blockBytes, i);
-                maxDiff = std::fmax(maxDiff, std::fabs(r - out[b * 256 + i]) / std::fmax(1.0, std::fabs(r)));
+                maxDiff = std::fmax(maxDiff, std::fabs(r - out[b * per + i]) / std::fmax(1.0, std::fabs(r)));
             }
         worst = std::fmax(worst, maxDiff);
         char line[128];
-        std::snprintf(line, sizeof line, "%-5s max_rel_diff %.3e over %d values\n", name, maxDiff, blocks * 256);
+        std::snprintf(line, sizeof line, "%-5s max_rel_diff %.3e over %d values\n", name, maxDiff, blocks * per);
         text += line;
     };
     run("Q4_K", GGML_Q4_K, 144, 0, 2, q4kReference);
     run("Q6_K", GGML_Q6_K, 210, 208, 1, q6kReference);
+    run("Q5_K", GGML_Q5_K, 176, 0, 2, q5kReference);
+    run("Q4_0", GGML_Q4_0, 18, 0, 1, q4_0Reference);
+    run("Q4_1", GGML_Q4_1, 20, 0, 2, q4_1Reference);
+    run("Q5_0", GGML_Q5_0, 22, 0, 1, q5_0Reference);
+    run("Q5_1", GGML_Q5_1, 24, 0, 2, q5_1Reference);
     if (report && reportSize) std::snprintf(report, reportSize, "%s", text.c_str());
     return worst;
 }

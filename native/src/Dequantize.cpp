@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "GgufFile.h"
+#include "QuantGroups.h"
 
 namespace ditto {
 
@@ -11,6 +12,8 @@ static constexpr int QK8_0 = 32, QK_K = 256;
 static constexpr size_t Q8_0_BYTES = 2 + 32;             // d, qs[32]
 static constexpr size_t Q4_K_BYTES = 2 + 2 + 12 + 128;   // d, dmin, scales[12], qs[128]
 static constexpr size_t Q6_K_BYTES = 128 + 64 + 16 + 2;  // ql[128], qh[64], scales[16], d
+
+const char* const kDecodedTypes = "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K";
 
 float halfToFloat(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
@@ -38,26 +41,57 @@ std::string ggmlTypeName(uint32_t type) {
     switch (type) {
         case GGML_F32: return "F32";
         case GGML_F16: return "F16";
-        case 2: return "Q4_0"; case 3: return "Q4_1"; case 6: return "Q5_0"; case 7: return "Q5_1";
+        case GGML_Q4_0: return "Q4_0"; case GGML_Q4_1: return "Q4_1"; case GGML_Q5_0: return "Q5_0"; case GGML_Q5_1: return "Q5_1";
         case GGML_Q8_0: return "Q8_0";
-        case 10: return "Q2_K"; case 11: return "Q3_K";
+        case 9: return "Q8_1"; case 10: return "Q2_K"; case 11: return "Q3_K"; case 15: return "Q8_K";
+        case 16: return "IQ2_XXS"; case 17: return "IQ2_XS"; case 18: return "IQ3_XXS"; case 19: return "IQ1_S";
+        case 20: return "IQ4_NL"; case 21: return "IQ3_S"; case 22: return "IQ2_S"; case 23: return "IQ4_XS";
+        case 29: return "IQ1_M"; case 34: return "TQ1_0"; case 35: return "TQ2_0"; case 39: return "MXFP4";
         case GGML_Q4_K: return "Q4_K";
-        case 13: return "Q5_K";
+        case GGML_Q5_K: return "Q5_K";
         case GGML_Q6_K: return "Q6_K";
         case GGML_BF16: return "BF16";
         default: return "type " + std::to_string(type);
     }
 }
 
-size_t tensorBytes(uint32_t type, int64_t n) {
+// bytes per block of the types we decode (values per block from ggmlBlockValues)
+static size_t blockBytes(uint32_t type) {
     switch (type) {
-        case GGML_F32: return (size_t)n * 4;
-        case GGML_F16: case GGML_BF16: return (size_t)n * 2;
-        case GGML_Q8_0: return (size_t)(n / QK8_0) * Q8_0_BYTES;
-        case GGML_Q4_K: return (size_t)(n / QK_K) * Q4_K_BYTES;
-        case GGML_Q6_K: return (size_t)(n / QK_K) * Q6_K_BYTES;
+        case GGML_F32: return 4;
+        case GGML_F16: case GGML_BF16: return 2;
+        case GGML_Q4_0: return 18;
+        case GGML_Q4_1: return 20;
+        case GGML_Q5_0: return 22;
+        case GGML_Q5_1: return 24;
+        case GGML_Q8_0: return Q8_0_BYTES;
+        case GGML_Q4_K: return Q4_K_BYTES;
+        case GGML_Q5_K: return 176;
+        case GGML_Q6_K: return Q6_K_BYTES;
         default: return 0;
     }
+}
+
+int ggmlBlockValues(uint32_t type) {
+    switch (type) {
+        case GGML_F32: case GGML_F16: case GGML_BF16: return 1;
+        case GGML_Q4_0: case GGML_Q4_1: case GGML_Q5_0: case GGML_Q5_1: case GGML_Q8_0: return QK8_0;
+        case GGML_Q4_K: case GGML_Q5_K: case GGML_Q6_K: return QK_K;
+        default: return 0;
+    }
+}
+
+size_t tensorBytes(uint32_t type, int64_t n) {
+    int values = ggmlBlockValues(type);
+    return values ? (size_t)(n / values) * blockBytes(type) : 0;
+}
+
+// n values (whole blocks) from a group decoder of QuantGroups.h; groups are addressed from their
+// own block so that the int group index never overflows on a large tensor.
+static void decodeGroups(uint32_t type, void (*group)(const uint8_t*, int, float*), const uint8_t* data, int64_t n, float* out) {
+    const int perBlock = ggmlBlockValues(type) / 32;
+    const size_t bytes = blockBytes(type);
+    for (int64_t g = 0; g < n / 32; g++) group(data + (size_t)(g / perBlock) * bytes, (int)(g % perBlock), out + g * 32);
 }
 
 // Q4_K packs 8 six-bit scales and 8 six-bit mins into 12 bytes: the first four of each sit in the
@@ -155,10 +189,15 @@ void dequantize(uint32_t type, const uint8_t* data, int64_t n, float* out, const
             }
             return;
         }
+        case GGML_Q4_0: wholeBlocks(32); decodeGroups(type, q4_0Group, data, n, out); return;
+        case GGML_Q4_1: wholeBlocks(32); decodeGroups(type, q4_1Group, data, n, out); return;
+        case GGML_Q5_0: wholeBlocks(32); decodeGroups(type, q5_0Group, data, n, out); return;
+        case GGML_Q5_1: wholeBlocks(32); decodeGroups(type, q5_1Group, data, n, out); return;
+        case GGML_Q5_K: wholeBlocks(QK_K); decodeGroups(type, q5kGroup, data, n, out); return;
         default:
             throw std::runtime_error("tensor " + tensorName + " has ggml type " + ggmlTypeName(type) +
-                                     ", which the training engine cannot read; supported: F32, F16, BF16, Q8_0, Q4_K, Q6_K "
-                                     "(re-quantize the model with llama-quantize to one of these)");
+                                     ", which the training engine cannot read; supported: " + kDecodedTypes +
+                                     " (re-quantize the model with llama-quantize to one of these)");
     }
 }
 

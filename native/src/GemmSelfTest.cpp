@@ -1,8 +1,8 @@
 // Checks the float matrix products against plain double loops on the same values, over shapes
 // chosen to take every path of Gemm.cpp: serial and split across threads, A packed per thread /
 // packed once for all threads / read in place, B packed or read in place, the transposed-A swap
-// of thin products, ragged edges; and weight products on F32, F16, BF16, Q8_0, Q4_K and Q6_K
-// encodings with either orientation, including column ranges that start and end inside a block.
+// of thin products, ragged edges; and weight products on every encoding the engine reads (F32,
+// F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) with either orientation, including column ranges that start and end inside a block.
 // Every kernel the CPU supports runs (portable, avx2, avx512f); the report names those skipped.
 #include <cmath>
 #include <cstdio>
@@ -75,33 +75,38 @@ static double checkProducts(ThreadPool* pool, const char* label, std::string& te
 
     // weight products: W [rows x cols] in each encoding; y = x W^T and dx = dy W on a column range
     struct Enc { const char* name; uint32_t type; };
-    const Enc encs[] = {{"F32", GGML_F32}, {"F16", GGML_F16}, {"BF16", GGML_BF16}, {"Q8_0", GGML_Q8_0}, {"Q4_K", GGML_Q4_K}, {"Q6_K", GGML_Q6_K}};
+    const Enc encs[] = {{"F32", GGML_F32}, {"F16", GGML_F16}, {"BF16", GGML_BF16}, {"Q8_0", GGML_Q8_0}, {"Q4_K", GGML_Q4_K}, {"Q6_K", GGML_Q6_K},
+                        {"Q5_K", GGML_Q5_K}, {"Q4_0", GGML_Q4_0}, {"Q4_1", GGML_Q4_1}, {"Q5_0", GGML_Q5_0}, {"Q5_1", GGML_Q5_1}};
     const int rows = 200, cols = 512, T = 70;
     for (const Enc& e : encs) {
         std::vector<uint8_t> data;
         std::vector<double> wref((size_t)rows * cols);  // the values the encoding holds
         size_t rowBytes = tensorBytes(e.type, cols);
         data.resize(rowBytes * rows);
-        if (e.type == GGML_Q4_K || e.type == GGML_Q6_K) {
-            // any bytes are a valid K-quant block; only the f16 super-block scales are set, to
-            // keep values near [-1, 1]. Reference: the whole-tensor decoder of Dequantize.cpp.
+        const bool randomBlocks = e.type != GGML_F32 && e.type != GGML_F16 && e.type != GGML_BF16 && e.type != GGML_Q8_0;
+        if (randomBlocks) {
+            // any bytes are a valid block; only the f16 scales (and mins) are set, to keep values
+            // near [-1, 1]. Reference: the whole-tensor decoder of Dequantize.cpp.
             for (auto& b : data) b = (uint8_t)rng();
-            size_t blockBytes = tensorBytes(e.type, 256);
+            const int per = ggmlBlockValues(e.type);
+            const bool superBlock = per == 256, withMin = e.type != GGML_Q6_K && e.type != GGML_Q4_0 && e.type != GGML_Q5_0;
+            size_t blockBytes = tensorBytes(e.type, per);
             for (size_t at = 0; at < data.size(); at += blockBytes) {
-                uint16_t d = toHalfBits(e.type == GGML_Q4_K ? 0.001f : 0.0003f);
-                size_t dAt = e.type == GGML_Q4_K ? at : at + 208;
+                uint16_t d = toHalfBits(e.type == GGML_Q6_K ? 0.0003f : superBlock ? 0.001f : 0.05f);
+                size_t dAt = e.type == GGML_Q6_K ? at + 208 : at;
                 data[dAt] = (uint8_t)d;
                 data[dAt + 1] = (uint8_t)(d >> 8);
-                if (e.type == GGML_Q4_K) {
-                    data[at + 2] = (uint8_t)d;
-                    data[at + 3] = (uint8_t)(d >> 8);
+                if (withMin) {
+                    uint16_t m = superBlock ? d : toHalfBits(-0.4f);
+                    data[at + 2] = (uint8_t)m;
+                    data[at + 3] = (uint8_t)(m >> 8);
                 }
             }
             std::vector<float> all((size_t)rows * cols);
             dequantize(e.type, data.data(), (int64_t)rows * cols, all.data(), e.name);
             wref.assign(all.begin(), all.end());
         }
-        for (int r = 0; r < rows && e.type != GGML_Q4_K && e.type != GGML_Q6_K; r++) {
+        for (int r = 0; r < rows && !randomBlocks; r++) {
             uint8_t* row = data.data() + r * rowBytes;
             for (int c = 0; c < cols; c++) {
                 float v = u(rng);

@@ -20,31 +20,31 @@ static std::vector<float> loadTensor(const GgufFile& f, const std::string& name,
     return out;
 }
 
-// A matrix W [ne1 x ne0] (ne0 = input width): a view into the file when products can decode its
-// type (all the engine reads, in whole blocks per row), else expanded to F32 here.
-static WeightMatrix loadMatrix(Model& m, const GgufFile& f, const std::string& name, int64_t ne0, int64_t ne1) {
+// A matrix W [ne1 x ne0] (ne0 = input width): a view into the mapped file, decoded inside the
+// products, so the base takes its file size in memory. Every type the engine decodes is read in
+// place; rows must hold whole blocks, as ggml itself requires.
+static WeightMatrix loadMatrix(const GgufFile& f, const std::string& name, int64_t ne0, int64_t ne1) {
     const GgufTensor& t = f.requireTensor(name);
     int64_t e0 = t.ne.size() > 0 ? t.ne[0] : 1, e1 = t.ne.size() > 1 ? t.ne[1] : 1;
     if (e0 != ne0 || e1 != ne1)
         throw std::runtime_error("model " + f.path() + ": tensor " + name + " has shape [" + std::to_string(e0) + ", " +
                                  std::to_string(e1) + "], expected [" + std::to_string(ne0) + ", " + std::to_string(ne1) +
                                  "] from the metadata");
+    int block = ggmlBlockValues(t.type);
+    if (block == 0)
+        throw std::runtime_error("model " + f.path() + ": tensor " + name + " has ggml type " + ggmlTypeName(t.type) +
+                                 ", which the training engine cannot read; supported: " + kDecodedTypes +
+                                 " (use a GGUF of the model in one of these, or re-quantize it with llama-quantize)");
+    if (ne0 % block != 0)
+        throw std::runtime_error("model " + f.path() + ": tensor " + name + " (" + ggmlTypeName(t.type) + ") has rows of " +
+                                 std::to_string(ne0) + " values, not a multiple of its block size " + std::to_string(block) +
+                                 "; the file is damaged, re-download or re-convert it");
     WeightMatrix w;
     w.rows = (int)ne1;
     w.cols = (int)ne0;
-    bool direct = t.type == GGML_F32 || t.type == GGML_F16 || t.type == GGML_BF16 || (t.type == GGML_Q8_0 && ne0 % 32 == 0) ||
-                  ((t.type == GGML_Q4_K || t.type == GGML_Q6_K) && ne0 % 256 == 0);
-    if (direct) {
-        w.type = t.type;
-        w.data = t.data;
-        w.rowBytes = tensorBytes(t.type, ne0);
-        return w;
-    }
-    m.expanded.emplace_back((size_t)(ne0 * ne1));
-    dequantize(t.type, t.data, ne0 * ne1, m.expanded.back().data(), name);
-    w.type = GGML_F32;
-    w.data = reinterpret_cast<const uint8_t*>(m.expanded.back().data());
-    w.rowBytes = (size_t)ne0 * 4;
+    w.type = t.type;
+    w.data = t.data;
+    w.rowBytes = tensorBytes(t.type, ne0);
     return w;
 }
 
@@ -109,9 +109,9 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
     hp.tiedOutput = f.tensor("output.weight") == nullptr;
 
     int C = hp.nEmbd, F = hp.nFf, Q = hp.qDim(), KV = hp.kvDim(), D = hp.headDim;
-    m->tokenEmbd = loadMatrix(*m, f, "token_embd.weight", C, hp.nVocab);
+    m->tokenEmbd = loadMatrix(f, "token_embd.weight", C, hp.nVocab);
     m->outputNorm = loadTensor(f, "output_norm.weight", C);
-    if (!hp.tiedOutput) m->output = loadMatrix(*m, f, "output.weight", C, hp.nVocab);
+    if (!hp.tiedOutput) m->output = loadMatrix(f, "output.weight", C, hp.nVocab);
     if (f.tensor("rope_freqs.weight")) {
         m->ropeFreqs = loadTensor(f, "rope_freqs.weight", hp.rope.nRot / 2);
         hp.rope.freqFactors = m->ropeFreqs.data();
@@ -121,9 +121,9 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
         std::string b = "blk." + std::to_string(l) + ".";
         LayerWeights& w = m->layers[l];
         w.attnNorm = loadTensor(f, b + "attn_norm.weight", C);
-        w.wq = loadMatrix(*m, f, b + "attn_q.weight", C, Q);
-        w.wk = loadMatrix(*m, f, b + "attn_k.weight", C, KV);
-        w.wv = loadMatrix(*m, f, b + "attn_v.weight", C, KV);
+        w.wq = loadMatrix(f, b + "attn_q.weight", C, Q);
+        w.wk = loadMatrix(f, b + "attn_k.weight", C, KV);
+        w.wv = loadMatrix(f, b + "attn_v.weight", C, KV);
         w.bq = loadOptional(f, b + "attn_q.bias", Q);
         w.bk = loadOptional(f, b + "attn_k.bias", KV);
         w.bv = loadOptional(f, b + "attn_v.bias", KV);
@@ -131,11 +131,11 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
             w.qNorm = loadTensor(f, b + "attn_q_norm.weight", D);
             w.kNorm = loadTensor(f, b + "attn_k_norm.weight", D);
         }
-        w.wo = loadMatrix(*m, f, b + "attn_output.weight", Q, C);
+        w.wo = loadMatrix(f, b + "attn_output.weight", Q, C);
         w.ffnNorm = loadTensor(f, b + "ffn_norm.weight", C);
-        w.wGate = loadMatrix(*m, f, b + "ffn_gate.weight", C, F);
-        w.wUp = loadMatrix(*m, f, b + "ffn_up.weight", C, F);
-        w.wDown = loadMatrix(*m, f, b + "ffn_down.weight", F, C);
+        w.wGate = loadMatrix(f, b + "ffn_gate.weight", C, F);
+        w.wUp = loadMatrix(f, b + "ffn_up.weight", C, F);
+        w.wDown = loadMatrix(f, b + "ffn_down.weight", F, C);
     }
     return m;
 }

@@ -1,5 +1,5 @@
-// The frozen base model: hyperparameters from GGUF metadata and float32 weights dequantized once
-// at load (the file stays memory-mapped only while loading).
+// The frozen base model: hyperparameters from GGUF metadata, matrices as views into the
+// memory-mapped file, norms and biases as float32 copies.
 #pragma once
 #include <memory>
 #include <string>
@@ -29,13 +29,13 @@ struct LayerWeights {
 
 class GgufFile;
 
-// Matrices in F32, F16, BF16, Q8_0, Q4_K or Q6_K stay in the memory-mapped file and are decoded
-// inside the products (K-quants by 32-value groups, each with its own scale), so the base takes its
-// file size in memory. Vectors (norms, biases) are always F32 copies.
+// Matrices in every type the engine reads (kDecodedTypes: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0,
+// Q5_1, Q4_K, Q5_K, Q6_K) stay in the memory-mapped file and are decoded inside the products (block
+// types by 32-value groups, each with its own scale), so the base takes its file size in memory.
+// Vectors (norms, biases) are always F32 copies.
 struct Model {
     HParams hp;
     std::shared_ptr<GgufFile> file;
-    std::vector<std::vector<float>> expanded;  // storage of matrices decoded at load
     WeightMatrix tokenEmbd, output;
     std::vector<float> outputNorm, ropeFreqs;
     std::vector<LayerWeights> layers;

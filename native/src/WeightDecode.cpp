@@ -1,7 +1,7 @@
 // Rows of frozen weights decoded from their file encoding, for the products' packing and for
-// embedding lookups: F32, F16, BF16, Q8_0 and the K-quants Q4_K and Q6_K, from any column offset.
-// K-quants decode 32-value groups (each has its own scale), so a panel of any multiple of 32 never
-// decodes values it does not use.
+// embedding lookups: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the K-quants Q4_K, Q5_K and
+// Q6_K, from any column offset. Block types decode 32-value groups (each has its own scale), so a
+// panel of any multiple of 32 never decodes values it does not use.
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -11,6 +11,7 @@
 #include "Gemm.h"
 #include "GemmKernels.h"
 #include "GgufFile.h"
+#include "QuantGroups.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -153,6 +154,21 @@ void decodeRow(const WeightMatrix& w, int row, int c0, int n, float* out, bool s
             return;
         case GGML_Q6_K:
             decodeGroups(r, c0, n, out, q6kGroup);
+            return;
+        case GGML_Q5_K:
+            decodeGroups(r, c0, n, out, q5kGroup);
+            return;
+        case GGML_Q4_0:
+            decodeGroups(r, c0, n, out, q4_0Group);
+            return;
+        case GGML_Q4_1:
+            decodeGroups(r, c0, n, out, q4_1Group);
+            return;
+        case GGML_Q5_0:
+            decodeGroups(r, c0, n, out, q5_0Group);
+            return;
+        case GGML_Q5_1:
+            decodeGroups(r, c0, n, out, q5_1Group);
             return;
         default:
             throw std::runtime_error("internal: weight type " + std::to_string(w.type) + " cannot be decoded in products");

@@ -2,14 +2,17 @@ import {DittoError} from "../errors/DittoError.js";
 import type {GgufHeader} from "../gguf/readGgufHeader.js";
 import {GgmlType, ggmlTypeName} from "../gguf/ggufTypes.js";
 import {fromBf16} from "../gguf/halfFloat.js";
+import {dequantizeBlocks32} from "./dequantizeBlocks32.js";
 import {dequantizeQ4K} from "./dequantizeQ4K.js";
+import {dequantizeQ5K} from "./dequantizeQ5K.js";
 import {dequantizeQ6K} from "./dequantizeQ6K.js";
 import {halfTable} from "./halfTable.js";
 import {readTensorBytes} from "./readTensorBytes.js";
 
 /**
- * One tensor as float32, dequantized: F32, F16, BF16, Q8_0 and the K-quants of Q4_K_M / Q6_K
- * files (Q4_K, Q6_K). Other types are an error that says what to do.
+ * One tensor as float32, dequantized: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the
+ * K-quants Q4_K, Q5_K, Q6_K (the types the training engine reads). Other types are an error that
+ * says what to do.
  */
 export function readTensorValues(header: GgufHeader, name: string): Float32Array {
     const tensor = header.tensors.find((t) => t.name === name);
@@ -47,8 +50,14 @@ export function readTensorValues(header: GgufHeader, name: string): Float32Array
         case GgmlType.Q6_K:
             dequantizeQ6K(bytes, out);
             return out;
+        case GgmlType.Q5_K:
+            dequantizeQ5K(bytes, out);
+            return out;
+        case GgmlType.Q4_0: case GgmlType.Q4_1: case GgmlType.Q5_0: case GgmlType.Q5_1:
+            dequantizeBlocks32(bytes, tensor.type, out);
+            return out;
         default:
-            throw new DittoError(`${header.path}: tensor ${name} is ${ggmlTypeName(tensor.type)}, which ditto cannot dequantize for merging (F32, F16, BF16, Q8_0, Q4_K, Q6_K)`,
+            throw new DittoError(`${header.path}: tensor ${name} is ${ggmlTypeName(tensor.type)}, which ditto cannot dequantize for merging (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)`,
                 {hint: "merge into an F16 or Q8_0 GGUF of the model, or load the adapter at run time instead of merging", code: "ADAPTER_MERGE_TYPE"});
     }
 }

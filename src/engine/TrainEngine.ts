@@ -23,7 +23,7 @@ export type LoraConfig = {
 };
 
 export type EngineOpenOptions = {
-    /** GGUF base model (F32, F16, BF16, Q8_0, Q4_K, Q6_K weights; llama, qwen2, qwen3) */
+    /** GGUF base model (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K weights; llama, qwen2, qwen3) */
     modelPath: string,
     lora: LoraConfig,
     /** CPU threads; default: physical cores */

@@ -1,5 +1,5 @@
 import type {GgufHeader} from "../gguf/readGgufHeader.js";
-import {GgmlType} from "../gguf/ggufTypes.js";
+import {engineWeightTypes} from "./engineWeightTypes.js";
 import {EngineError} from "./errors/EngineError.js";
 
 /** What the memory plan needs to know about a base model, read from its GGUF header alone. */
@@ -8,16 +8,11 @@ export type ModelShape = {
     nLayer: number, nEmbd: number, nHead: number, nHeadKv: number, headDim: number, nFf: number, nVocab: number,
     /** parameters of all tensors */
     parameters: number,
-    /** bytes the engine holds for the base weights: mapped matrices it decodes inside the products,
-     * F32 copies of the rest (matrices of other types, norms, biases), and the header it parses */
+    /** bytes the engine holds for the base weights: mapped matrices it decodes inside the products
+     * (engineWeightTypes; it refuses other matrix types), F32 copies of norms and biases, and the
+     * header it parses */
     weightBytes: number
 };
-
-/**
- * Matrix types the native engine reads in place from the mapped file (native/src/Model.cpp,
- * loadMatrix); any other matrix is expanded to F32 at load and costs 4 bytes per value.
- */
-const decodedInProducts = new Set<number>([GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0]);
 
 /** The engine's view of a model (as native/src/Model.cpp reads the same keys), before opening it. */
 export function modelShapeOf(header: GgufHeader): ModelShape {
@@ -38,7 +33,7 @@ export function modelShapeOf(header: GgufHeader): ModelShape {
         const n = t.dims.reduce((a, b) => a * b, 1);
         parameters += n;
         const matrix = t.dims.length >= 2 && t.dims[1]! > 1;
-        weightBytes += matrix && decodedInProducts.has(t.type) ? t.bytes : n * 4 + (matrix ? 0 : t.bytes);
+        weightBytes += matrix && engineWeightTypes.has(t.type) ? t.bytes : n * 4 + (matrix ? 0 : t.bytes);
     }
     return {
         arch, nLayer: int("block_count"), nEmbd, nHead, nHeadKv: int("attention.head_count_kv", nHead),

@@ -44,7 +44,7 @@ export async function openEngine(options: EngineOpenOptions): Promise<NativeTrai
         // the engine names the file in most messages; the rest (a tensor's block size) get it here
         throw new EngineError("open", message.includes(options.modelPath) ? message : `${options.modelPath}: ${message}`, {
             cause: error,
-            hint: "check the model path, and that it is a llama/qwen2/qwen3 GGUF with F32, F16, BF16, Q8_0, Q4_K or Q6_K weights"
+            hint: "check the model path, and that it is a llama/qwen2/qwen3 GGUF with F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K weights"
         });
     }
 }

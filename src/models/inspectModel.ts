@@ -3,6 +3,7 @@ import {readGgufFileInfo, resolveChatWrapper} from "node-llama-cpp";
 import {readGgufHeader} from "../gguf/readGgufHeader.js";
 import {GgufFileError} from "../gguf/errors/GgufFileError.js";
 import {ggmlTensorBytes, ggmlTypeName, ggmlBlockLayout, type GgufReadValue} from "../gguf/ggufTypes.js";
+import {engineWeightTypes} from "../engine/engineWeightTypes.js";
 
 /** What `ditto models inspect` reports; also the --json shape. */
 export type ModelInspection = {
@@ -26,6 +27,8 @@ export type ModelInspection = {
     tensorCount: number,
     /** by ggml type: tensors, elements, bytes */
     tensorTypes: Record<string, {tensors: number, parameters: number, bytes: number}>,
+    /** types of the matrices (2-D tensors) that ditto's training engine cannot read, e.g. ["IQ4_XS"]; empty when it reads them all */
+    untrainableTypes: string[],
     chatTemplate: {
         present: boolean,
         firstLines: string[],
@@ -73,8 +76,10 @@ export async function inspectModel(path: string, options: {templateLines?: numbe
         for (let i = 0; i < tokenTypes.length; i++) if (tokenTypes[i] === CONTROL_TOKEN) control.push({id: i, text: tokens[i] ?? "?"});
 
     const tensorTypes: ModelInspection["tensorTypes"] = {};
+    const untrainable = new Set<string>();
     let parameters = 0;
     for (const t of h.tensors) {
+        if (t.dims.length >= 2 && t.dims[1]! > 1 && !engineWeightTypes.has(t.type)) untrainable.add(ggmlTypeName(t.type));
         const n = t.dims.reduce((x, y) => x * y, 1);
         parameters += n;
         const key = ggmlTypeName(t.type);
@@ -99,7 +104,7 @@ export async function inspectModel(path: string, options: {templateLines?: numbe
         headDim: a("attention.key_length") ?? (heads && hidden ? hidden / heads : null),
         contextLength: a("context_length"),
         vocabSize: tokens?.length ?? a("vocab_size"),
-        parameters, tensorCount: h.tensors.length, tensorTypes,
+        parameters, tensorCount: h.tensors.length, tensorTypes, untrainableTypes: [...untrainable].sort(),
         chatTemplate: {
             present: template !== null,
             firstLines: templateLines.slice(0, options.templateLines ?? 6),

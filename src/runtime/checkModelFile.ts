@@ -28,7 +28,7 @@ export function checkModelFile(path: string): GgufHeader {
     for (const t of header.tensors) {
         if (!ggmlBlockLayout[t.type])
             throw new DittoError(`${path}: tensor ${t.name} has tensor type ${ggmlTypeName(t.type)}, which ditto cannot read`, {
-                hint: "use an F16, BF16, Q8_0, Q6_K or Q4_K GGUF of this model", code: "MODEL_TENSOR_TYPE"});
+                hint: "use an F16, BF16, Q8_0, Q6_K, Q5_K, Q4_K, Q5_0 or Q4_0 GGUF of this model", code: "MODEL_TENSOR_TYPE"});
     }
     return header;
 }

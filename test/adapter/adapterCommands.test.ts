@@ -1,6 +1,6 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {existsSync, mkdtempSync} from "node:fs";
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
 import {writeAdapterGguf} from "../../src/adapter/writeAdapterGguf.js";
@@ -37,4 +37,17 @@ test("ditto adapter merge and export-peft write their outputs", async () => {
     const bad = await ditto(["adapter", "merge", "--model", model, "--adapter", model, "--out", join(dir, "x.gguf")]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /is a model \(general\.type=model\), not a LoRA adapter/);
+});
+
+test("ditto adapter merge into a type it cannot decode says so, naming the tensor and type", async () => {
+    // blk.0.attn_q.weight's type field -> 23 (IQ4_XS): name, u32 n_dims, 2 x u64 dims, then the type
+    const bytes = readFileSync(model);
+    const name = Buffer.from("blk.0.attn_q.weight");
+    bytes.writeUInt32LE(23, bytes.indexOf(name) + name.length + 4 + 16);
+    const iq = join(dir, "iq4.gguf");
+    writeFileSync(iq, bytes);
+    const r = await ditto(["adapter", "merge", "--model", iq, "--adapter", adapter, "--out", join(dir, "iq-merged.gguf")]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /error: .*iq4\.gguf: tensor blk\.0\.attn_q\.weight is IQ4_XS, which ditto cannot dequantize for merging \(F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K\)/);
+    assert.match(r.stderr, /^ {2}fix: /m);
 });

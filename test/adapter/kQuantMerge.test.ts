@@ -13,7 +13,8 @@ import {GgmlType} from "../../src/gguf/ggufTypes.js";
 import {loraTargets, type LoraPair, type LoraTarget} from "../../src/engine/TrainEngine.js";
 import {Rng} from "../../src/random/Rng.js";
 import {openEngine} from "../../src/engine/openEngine.js";
-import {encodeQ4K, encodeQ6K} from "./kQuants.js";
+import {quantizeQ4K} from "../../src/gguf/quantizeQ4K.js";
+import {quantizeQ6K} from "../../src/gguf/quantizeQ6K.js";
 import {kQuantModel, kQuantShape} from "./kQuantModel.js";
 import {loadCpuModel, maxProbDiff, runGreedy} from "./inference.js";
 
@@ -23,7 +24,7 @@ after(async () => { for (const m of models) await m.dispose(); });
 test("Q4_K and Q6_K decoders invert the block encoders within a quantization step", () => {
     const rng = new Rng(5);
     const x = Float32Array.from({length: 1024}, () => (rng.next() * 2 - 1) * 0.3);
-    for (const [name, encode, decode, levels] of [["Q4_K", encodeQ4K, dequantizeQ4K, 15], ["Q6_K", encodeQ6K, dequantizeQ6K, 62]] as const) {
+    for (const [name, encode, decode, levels] of [["Q4_K", quantizeQ4K, dequantizeQ4K, 15], ["Q6_K", quantizeQ6K, dequantizeQ6K, 62]] as const) {
         const y = new Float32Array(x.length);
         decode(encode(x), y);
         let worst = 0;

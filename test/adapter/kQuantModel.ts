@@ -8,7 +8,8 @@ import {Rng} from "../../src/random/Rng.js";
 import {fixtureDir} from "../helpers/fixtureModel.js";
 import {dequantizeQ4K} from "../../src/adapter/dequantizeQ4K.js";
 import {dequantizeQ6K} from "../../src/adapter/dequantizeQ6K.js";
-import {encodeQ4K, encodeQ6K} from "./kQuants.js";
+import {quantizeQ4K} from "../../src/gguf/quantizeQ4K.js";
+import {quantizeQ6K} from "../../src/gguf/quantizeQ6K.js";
 
 /** Shape of the K-quant test model: rows of 256 / 512 values, as K-quant blocks need. */
 export const kQuantShape = {nEmbd: 256, nHead: 4, nHeadKv: 2, headDim: 64, nFf: 512, nLayer: 1};
@@ -51,10 +52,10 @@ export function kQuantModel(variant: "kquant" | "f32" | "expanded" = "kquant"): 
         let stored = values;
         if (variant === "expanded" && kQuant) {
             stored = new Float32Array(values.length);
-            if (quantType === GgmlType.Q4_K) dequantizeQ4K(encodeQ4K(values), stored);
-            else dequantizeQ6K(encodeQ6K(values), stored);
+            if (quantType === GgmlType.Q4_K) dequantizeQ4K(quantizeQ4K(values), stored);
+            else dequantizeQ6K(quantizeQ6K(values), stored);
         }
-        const data = type === GgmlType.Q4_K ? encodeQ4K(stored) : type === GgmlType.Q6_K ? encodeQ6K(stored) : encodeTensor(stored, type);
+        const data = type === GgmlType.Q4_K ? quantizeQ4K(stored) : type === GgmlType.Q6_K ? quantizeQ6K(stored) : encodeTensor(stored, type);
         tensors.push({name, dims, type, data: () => data});
     };
     const matrix = (nIn: number, nOut: number) => random(nIn * nOut, Math.sqrt(3 / nIn));

@@ -184,17 +184,20 @@ test("emulated CUDA engine: dropout masks are the CPU engine's (tiny qwen3, p = 
     }
 });
 
-test("emulated CUDA engine: a Q8_0 base stays quantized and matches the CPU engine (tiny qwen2)", {skip}, async () => {
-    const {cpu, gpu} = await pair({arch: "qwen2", type: "q8_0"});
-    try {
-        await cpu.accumulate(batch());
-        await gpu.accumulate(batch());
-        assertClose(compareGradients("q8_0", cpu, gpu));
-    } finally {
-        cpu.close();
-        gpu.close();
-    }
-});
+// Q4_0 (no min, 4 bits) and Q5_1 (min, fifth bits) take every branch of the 32-value block decoder
+for (const type of ["q8_0", "q4_0", "q5_1"] as const) {
+    test(`emulated CUDA engine: a ${type.toUpperCase()} base stays quantized and matches the CPU engine (tiny qwen2)`, {skip}, async () => {
+        const {cpu, gpu} = await pair({arch: "qwen2", type});
+        try {
+            await cpu.accumulate(batch());
+            await gpu.accumulate(batch());
+            assertClose(compareGradients(type, cpu, gpu));
+        } finally {
+            cpu.close();
+            gpu.close();
+        }
+    });
+}
 
 test("emulated CUDA engine: recompute, repeat runs and resume are bit-exact (tiny llama)", {skip}, async () => {
     const kept = await open("cuda-emulated", {arch: "llama", activationMemoryMb: 1024});

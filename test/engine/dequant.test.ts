@@ -1,11 +1,13 @@
-// K-quant block decoders (no K-quant fixture models exist) against an element-at-a-time reading
+// Block decoders (Q4_K, Q6_K, Q5_K, Q4_0, Q4_1, Q5_0, Q5_1) against an element-at-a-time reading
 // of the layouts, natively on random blocks.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {loadNativeAddon} from "../../src/engine/loadNativeAddon.js";
 
-test("Q4_K and Q6_K decoders agree with the per-element layout", () => {
+test("every block decoder agrees with the per-element layout", () => {
     const {worst, report} = loadNativeAddon().selftestDequant();
     console.log(report + `worst ${worst.toExponential(3)}`);
+    for (const type of ["Q4_K", "Q6_K", "Q5_K", "Q4_0", "Q4_1", "Q5_0", "Q5_1"])
+        assert.match(report, new RegExp(`^${type} +max_rel_diff`, "m"), `${type} was checked`);
     assert.ok(worst < 1e-6, report);
 });

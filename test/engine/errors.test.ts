@@ -45,13 +45,23 @@ test("an unsupported architecture is named", async () => {
     assert.match(e.message, /llama, qwen2, qwen3/);
 });
 
-test("an unsupported tensor type is named", async () => {
-    // tensor info: name, u32 n_dims (2), 2 x u64 dims, u32 type -> 13 (Q5_K)
+test("an unsupported tensor type is named, with the types the engine reads", async () => {
+    // tensor info: name, u32 n_dims (2), 2 x u64 dims, u32 type -> 23 (IQ4_XS)
     const type = Buffer.alloc(4);
-    type.writeUInt32LE(13);
+    type.writeUInt32LE(23);
     const path = patched("type.gguf", Buffer.from("blk.0.attn_q.weight"), 4 + 16, type);
     const e = await rejection(openEngine({modelPath: path, lora, seed: 1}));
-    assert.match(e.message, /blk\.0\.attn_q\.weight.*Q5_K/);
+    assert.match(e.message, /tensor blk\.0\.attn_q\.weight has ggml type IQ4_XS, which the training engine cannot read/);
+    assert.match(e.message, /supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K/);
+});
+
+test("a block type whose rows do not fill its blocks is named", async () => {
+    // type -> 13 (Q5_K) on a 64-wide matrix: super-blocks hold 256 values
+    const type = Buffer.alloc(4);
+    type.writeUInt32LE(13);
+    const path = patched("rows.gguf", Buffer.from("blk.0.attn_q.weight"), 4 + 16, type);
+    const e = await rejection(openEngine({modelPath: path, lora, seed: 1}));
+    assert.match(e.message, /tensor blk\.0\.attn_q\.weight \(Q5_K\) has rows of 64 values, not a multiple of its block size 256/);
 });
 
 test("bad batches are rejected with the position named, and the engine stays usable", async () => {

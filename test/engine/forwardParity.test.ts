@@ -64,34 +64,54 @@ const cases: [FixtureArch, FixtureType, number, FixtureSize][] = [
     // llama.cpp rounds activations to 8 bits for Q8_0 dot products (and to f16/bf16 for those
     // weights) while we keep activations float, so these differ by that rounding (~4e-2 for
     // Q8_0); a wrong block decode would be off by whole units.
-    ["qwen2", "q8_0", 0.1, "tiny"], ["llama", "f16", 0.1, "tiny"], ["qwen3", "bf16", 0.1, "tiny"]
+    ["qwen2", "q8_0", 0.1, "tiny"], ["llama", "f16", 0.1, "tiny"], ["qwen3", "bf16", 0.1, "tiny"],
+    // The 4- and 5-bit types meet 8-bit activations too (Q8_0 blocks for Q4_0/Q5_0, Q8_1 for
+    // Q4_1/Q5_1, Q8_K for Q5_K): measured 3.6-4.1e-2 on tiny qwen2/qwen3; 1.1e-1 for Q4_1 on tiny
+    // llama, whose log-probs the same rounding moves more (Q8_0 on tiny llama: 1.0e-1); 1.5e-1 for
+    // Q5_K on wide (one activation scale per 256 values; Q8_0 and Q5_0 on wide: 1.0e-1).
+    ["qwen2", "q4_0", 0.1, "tiny"], ["llama", "q4_1", 0.25, "tiny"], ["qwen3", "q5_0", 0.1, "tiny"], ["qwen2", "q5_1", 0.1, "tiny"],
+    ["qwen2", "q5_k", 0.3, "wide"], ["qwen3", "q4_k", 0.3, "wide"], ["llama", "q6_k", 0.3, "wide"]
 ];
+
+/** Largest |log-prob difference| between the engine on `path` and llama.cpp's log-probs, and how many values were compared. */
+async function differenceTo(reference: Map<number, Float64Array>, path: string, tokens: number[]): Promise<{maxDiff: number, values: number}> {
+    const engine = await openEngine({modelPath: path, lora: {rank: 4, alpha: 8, dropout: 0, targets: ["q", "v"]}, threads: 2, seed: 1});
+    try {
+        const vocab = engine.info.nVocab;
+        const logits = await engine.logits(Int32Array.from(tokens));
+        let maxDiff = 0, values = 0;
+        for (const [i, theirs] of reference) {
+            const ours = logSoftmax(logits, i, vocab);
+            for (let j = 0; j < theirs.length; j++) {
+                if (Number.isNaN(theirs[j]!)) continue;
+                maxDiff = Math.max(maxDiff, Math.abs(ours[j]! - theirs[j]!));
+                values++;
+            }
+        }
+        return {maxDiff, values};
+    } finally {
+        engine.close();
+    }
+}
 
 for (const [arch, type, tolerance, size] of cases) {
     test(`forward log-probs equal llama.cpp's: ${size} ${arch} ${type}`, async () => {
         const path = fixtureModel(arch, type, size);
         const tokens = size === "tiny" ? shortTokens : longTokens;
         const compared = size === "tiny" ? tokens.map((_, i) => i) : longCompared;
-        const engine = await openEngine({modelPath: path, lora: {rank: 4, alpha: 8, dropout: 0, targets: ["q", "v"]}, threads: 2, seed: 1});
-        try {
-            const vocab = engine.info.nVocab;
-            const logits = await engine.logits(Int32Array.from(tokens));
-            const reference = await llamaLogProbs(path, tokens, compared);
-            let maxDiff = 0, values = 0;
-            for (const i of compared) {
-                const ours = logSoftmax(logits, i, vocab);
-                const theirs = reference.get(i)!;
-                for (let j = 0; j < theirs.length; j++) {
-                    if (Number.isNaN(theirs[j]!)) continue;
-                    maxDiff = Math.max(maxDiff, Math.abs(ours[j]! - theirs[j]!));
-                    values++;
-                }
-            }
-            console.log(`${size} ${arch} ${type}: max |log-prob difference| = ${maxDiff.toExponential(3)} over ${values} values`);
-            assert.ok(values >= compared.length * 1000, `only ${values} values compared`);
-            assert.ok(maxDiff < tolerance, `max difference ${maxDiff} exceeds ${tolerance}`);
-        } finally {
-            engine.close();
+        const reference = await llamaLogProbs(path, tokens, compared);
+        const {maxDiff, values} = await differenceTo(reference, path, tokens);
+        console.log(`${size} ${arch} ${type}: max |log-prob difference| = ${maxDiff.toExponential(3)} over ${values} values`);
+        assert.ok(values >= compared.length * 1000, `only ${values} values compared`);
+        assert.ok(maxDiff < tolerance, `max difference ${maxDiff} exceeds ${tolerance}`);
+        if (type !== "q8_0" && type.startsWith("q")) {
+            // The f32 fixture of the same seed holds the values this file quantized: the engine on
+            // those must land farther from llama.cpp than on the decoded blocks, or the tolerance
+            // could not see a decoding mistake (measured 2.5x for Q6_K, whose 6 bits move the
+            // log-probs least, 4.8-18x for the others).
+            const floats = await differenceTo(reference, fixtureModel(arch, "f32", size), tokens);
+            console.log(`${size} ${arch} ${type}: unquantized weights differ by ${floats.maxDiff.toExponential(3)}`);
+            assert.ok(floats.maxDiff > 2 * maxDiff, `quantization moves the log-probs by ${floats.maxDiff}, the decoding differs by ${maxDiff}`);
         }
     });
 }

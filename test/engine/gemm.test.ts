@@ -1,5 +1,5 @@
 // The engine's float matrix products (its own AVX-512F, AVX2/FMA and portable kernels, several
-// blocking paths, weights decoded from F32/F16/BF16/Q8_0/Q4_K/Q6_K inside the products) against
+// blocking paths, weights decoded from F32/F16/BF16/Q8_0, Q4_0/Q4_1/Q5_0/Q5_1 and Q4_K/Q5_K/Q6_K inside the products) against
 // double loops, natively, on every kernel this CPU supports; and the kernel choice itself.
 import {test} from "node:test";
 import assert from "node:assert/strict";
@@ -35,7 +35,7 @@ test("float matrix products agree with double loops on every path, with every ke
     for (const kernel of kernels) {
         // a full pass with the CPU's blocks and one with small blocks, each over all encodings
         const lines = report.split("\n").filter((l) => l.startsWith(`${kernel} (`));
-        assert.equal(lines.length, 2 * 7, `${kernel}: ${lines.length} report lines\n${report}`);
+        assert.equal(lines.length, 2 * (1 + 11), `${kernel}: ${lines.length} report lines\n${report}`);
     }
     const skipped = ["avx512f", "avx2"].filter((k) => !kernels.includes(k));
     assert.match(report, new RegExp(`kernels skipped \\(this CPU lacks them\\): ${skipped.length ? skipped.join(", ") : "none"}\n`));

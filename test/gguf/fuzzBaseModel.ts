@@ -1,5 +1,6 @@
-// The valid file the GGUF fuzz test mutates: a complete qwen2 model (2 layers, F32 and Q8_0
-// matrices, general.alignment set so it can be damaged) with a 64-token vocabulary and no chat
+// The valid file the GGUF fuzz test mutates: a complete qwen2 model (2 layers, matrices in F32,
+// Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and Q5_K, so a damaged type or shape meets every block size the
+// engine reads; general.alignment set so it can be damaged) with a 64-token vocabulary and no chat
 // template (node-llama-cpp spends seconds matching one against its wrappers), so that every reader
 // (ours, node-llama-cpp's, the native engine) parses it in milliseconds.
 import {writeGguf, type GgufTensorSpec} from "../../src/gguf/GgufWriter.js";
@@ -7,7 +8,7 @@ import {GgmlType, type GgufValue} from "../../src/gguf/ggufTypes.js";
 import {encodeTensor} from "../../src/gguf/quantize.js";
 import {Rng} from "../../src/random/Rng.js";
 
-const nVocab = 64, nEmbd = 64, nFf = 128, nHead = 4, nHeadKv = 2, headDim = 16, nLayer = 2;
+const nVocab = 64, nEmbd = 64, nFf = 256, nHead = 4, nHeadKv = 2, headDim = 16, nLayer = 2;
 
 export function writeFuzzBaseModel(path: string): void {
     const tokens = Array.from({length: nVocab}, (_, i) => i < 3 ? ["<|endoftext|>", "<|im_start|>", "<|im_end|>"][i]! : `t${i}`);
@@ -45,17 +46,17 @@ export function writeFuzzBaseModel(path: string): void {
     for (let l = 0; l < nLayer; l++) {
         const b = `blk.${l}.`;
         add(b + "attn_norm.weight", [nEmbd]);
-        add(b + "attn_q.weight", [nEmbd, q]);
-        add(b + "attn_k.weight", [nEmbd, kv]);
-        add(b + "attn_v.weight", [nEmbd, kv]);
+        add(b + "attn_q.weight", [nEmbd, q], GgmlType.Q4_0);
+        add(b + "attn_k.weight", [nEmbd, kv], GgmlType.Q5_0);
+        add(b + "attn_v.weight", [nEmbd, kv], l === 0 ? GgmlType.Q4_1 : GgmlType.F32);
         add(b + "attn_q.bias", [q]);
         add(b + "attn_k.bias", [kv]);
         add(b + "attn_v.bias", [kv]);
-        add(b + "attn_output.weight", [q, nEmbd]);
+        add(b + "attn_output.weight", [q, nEmbd], GgmlType.Q5_1);
         add(b + "ffn_norm.weight", [nEmbd]);
         add(b + "ffn_gate.weight", [nEmbd, nFf], GgmlType.Q8_0);
         add(b + "ffn_up.weight", [nEmbd, nFf], GgmlType.Q8_0);
-        add(b + "ffn_down.weight", [nFf, nEmbd], GgmlType.Q8_0);
+        add(b + "ffn_down.weight", [nFf, nEmbd], GgmlType.Q5_K); // rows of 256: one super-block
     }
     writeGguf(path, metadata, tensors);
 }

@@ -8,6 +8,7 @@ import {GgmlType} from "../../src/gguf/ggufTypes.js";
 import {FIXTURE_VERSION} from "../../src/fixtures/fixtureSpecs.js";
 import {inspectModel} from "../../src/models/inspectModel.js";
 import {listModels} from "../../src/models/listModels.js";
+import {main} from "../../src/cli/main.js";
 import {fixtureModel} from "../helpers/fixtureModel.js";
 
 test("inspect describes a qwen3 fixture: shapes, parameters, tensor types, template, tokenizer", async () => {
@@ -58,4 +59,31 @@ test("list shows catalogue entries with downloaded yes/no, partial downloads, ot
     assert.equal(byName.get("qwen2.5-1.5b-instruct-q8_0")!.sizeBytes, 20);
     assert.deepEqual(l.local.map((f) => [f.file, f.sizeBytes]), [["my-model.gguf", 30]]);
     assert.deepEqual(l.fixtures.map((f) => [f.ref, f.current]), [["fixture:qwen2-tiny-q8_0", true], ["fixture:qwen3-tiny-f16", false]]);
+});
+
+test("inspect names the block types and says whether the training engine reads every matrix", async () => {
+    const q4 = await inspectModel(fixtureModel("qwen2", "q4_0"));
+    const q4Types = q4.tensorTypes.Q4_0!;
+    assert.ok(q4Types.tensors > 0);
+    assert.equal(q4Types.bytes, q4Types.parameters / 32 * 18, "Q4_0: 18 bytes per 32 values");
+    assert.deepEqual(q4.untrainableTypes, []);
+
+    // a matrix in IQ4_XS (256-value blocks of 136 bytes), which llama.cpp runs and the engine does not read
+    const path = join(mkdtempSync(join(tmpdir(), "ditto-inspect-")), "iq4.gguf");
+    writeGguf(path, {"general.architecture": {type: "string", value: "qwen2"}}, [
+        {name: "blk.0.ffn_up.weight", dims: [256, 4], type: GgmlType.IQ4_XS, data: () => new Uint8Array(4 * 136)},
+        {name: "blk.0.ffn_norm.weight", dims: [256], type: GgmlType.F32, data: () => new Uint8Array(256 * 4)}
+    ]);
+    const iq = await inspectModel(path);
+    assert.deepEqual(iq.tensorTypes.IQ4_XS, {tensors: 1, parameters: 1024, bytes: 544});
+    assert.deepEqual(iq.untrainableTypes, ["IQ4_XS"]);
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => { lines.push(a.join(" ")); };
+    try {
+        await main(["node", "ditto", "models", "inspect", path]);
+    } finally {
+        console.log = log;
+    }
+    assert.match(lines.join("\n"), /^training {8}not with ditto's engine: IQ4_XS matrices \(it reads F32, .*Q5_K.*\)/m);
 });

@@ -2,7 +2,11 @@
 // those of native/src/Dequantize.cpp (GGML ids from GgufFile.h):
 //   F32 (0), F16 (1), BF16 (30); Q8_0 (8): 34-byte blocks of 32 values, f16 d + 32 int8;
 //   Q4_K (12): 144-byte super-blocks of 256, f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128
-//   bytes of nibbles; Q6_K (14): 210-byte super-blocks of 256, ql[128], qh[64], int8 scales[16], f16 d.
+//   bytes of nibbles; Q6_K (14): 210-byte super-blocks of 256, ql[128], qh[64], int8 scales[16], f16 d;
+//   Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7): 18/20/22/24-byte blocks of 32, f16 d, f16 min (Q4_1,
+//   Q5_1), u32 of fifth bits (Q5_0, Q5_1), 16 bytes of nibbles (byte l: values l and l + 16);
+//   Q5_K (13): 176-byte super-blocks of 256, f16 d, f16 dmin, 12 bytes of scales/mins as Q4_K, 32
+//   bytes of fifth bits (bit j of byte l: value l of sub-block j), 128 bytes of nibbles as Q4_K.
 // Each value is computed in fp32 in the CPU decoder's order without fused multiply-adds (so the
 // bf16 result is the rounding of the CPU engine's fp32 value), then rounded to bf16.
 //
@@ -30,7 +34,7 @@ struct DeviceWeight {
 
 namespace dequant_detail {
 
-constexpr uint32_t F32 = 0, F16 = 1, Q8_0 = 8, Q4_K = 12, Q6_K = 14, BF16 = 30;
+constexpr uint32_t F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q4_K = 12, Q5_K = 13, Q6_K = 14, BF16 = 30;
 constexpr int CHUNK = 1024, THREADS = 256;
 
 __host__ __device__ inline float mulRn(float a, float b) {
@@ -45,6 +49,13 @@ __host__ __device__ inline float subRn(float a, float b) {
     return __fsub_rn(a, b);
 #else
     return a - b;
+#endif
+}
+__host__ __device__ inline float addRn(float a, float b) {
+#ifdef __CUDA_ARCH__
+    return __fadd_rn(a, b);
+#else
+    return a + b;
 #endif
 }
 __host__ __device__ inline uint16_t u16(const uint8_t* p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -75,6 +86,25 @@ __host__ __device__ inline float decode(const uint8_t* row, int i) {
         int mn = j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
         uint8_t byte = blk[16 + 32 * (j / 2) + l];
         int q = (j % 2 == 0) ? (byte & 15) : (byte >> 4);
+        return subRn(mulRn(mulRn(f16(blk), (float)sc), (float)q), mulRn(f16(blk + 2), (float)mn));
+    } else if (TYPE == Q4_0 || TYPE == Q4_1 || TYPE == Q5_0 || TYPE == Q5_1) {
+        constexpr bool withMin = TYPE == Q4_1 || TYPE == Q5_1, fiveBits = TYPE == Q5_0 || TYPE == Q5_1;
+        constexpr int blockBytes = 18 + (withMin ? 2 : 0) + (fiveBits ? 4 : 0);
+        const uint8_t* blk = row + (size_t)(i / 32) * blockBytes;
+        int l = i % 32;
+        uint8_t byte = blk[blockBytes - 16 + l % 16];
+        int q = l < 16 ? (byte & 15) : (byte >> 4);
+        if (fiveBits) q |= ((blk[blockBytes - 20 + l / 8] >> (l % 8)) & 1) << 4;
+        if (withMin) return addRn(mulRn((float)q, f16(blk)), f16(blk + 2));
+        return mulRn((float)(q - (fiveBits ? 16 : 8)), f16(blk));
+    } else if (TYPE == Q5_K) {
+        const uint8_t* blk = row + (size_t)(i / 256) * 176;
+        const uint8_t* s = blk + 4;
+        int j = (i % 256) / 32, l = i % 32;
+        int sc = j < 4 ? (s[j] & 63) : ((s[j + 4] & 15) | ((s[j - 4] >> 6) << 4));
+        int mn = j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+        uint8_t byte = blk[48 + 32 * (j / 2) + l];
+        int q = ((j % 2 == 0) ? (byte & 15) : (byte >> 4)) | ((blk[16 + l] >> j) & 1) << 4;
         return subRn(mulRn(mulRn(f16(blk), (float)sc), (float)q), mulRn(f16(blk + 2), (float)mn));
     } else {  // Q6_K
         const uint8_t* blk = row + (size_t)(i / 256) * 210;
@@ -111,6 +141,11 @@ inline const char* typeName(uint32_t type) {
         case Q8_0: return "Q8_0";
         case Q4_K: return "Q4_K";
         case Q6_K: return "Q6_K";
+        case Q4_0: return "Q4_0";
+        case Q4_1: return "Q4_1";
+        case Q5_0: return "Q5_0";
+        case Q5_1: return "Q5_1";
+        case Q5_K: return "Q5_K";
         default: return nullptr;
     }
 }
@@ -123,13 +158,19 @@ inline size_t rowBytesOf(uint32_t type, int cols) {
         case Q8_0: return cols % 32 ? 0 : (size_t)(cols / 32) * 34;
         case Q4_K: return cols % 256 ? 0 : (size_t)(cols / 256) * 144;
         case Q6_K: return cols % 256 ? 0 : (size_t)(cols / 256) * 210;
+        case Q5_K: return cols % 256 ? 0 : (size_t)(cols / 256) * 176;
+        case Q4_0: return cols % 32 ? 0 : (size_t)(cols / 32) * 18;
+        case Q4_1: return cols % 32 ? 0 : (size_t)(cols / 32) * 20;
+        case Q5_0: return cols % 32 ? 0 : (size_t)(cols / 32) * 22;
+        case Q5_1: return cols % 32 ? 0 : (size_t)(cols / 32) * 24;
         default: return 0;
     }
 }
 
 inline void checkWeight(const DeviceWeight& w) {
     if (!typeName(w.type))
-        throw std::runtime_error("dequant: ggml type " + std::to_string(w.type) + " is not supported (F32, F16, BF16, Q8_0, Q4_K, Q6_K)");
+        throw std::runtime_error("dequant: ggml type " + std::to_string(w.type) +
+                                 " is not supported (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)");
     size_t need = rowBytesOf(w.type, w.cols), align = w.type == F32 ? 4 : w.type == F16 || w.type == BF16 ? 2 : 1;
     if (reinterpret_cast<uintptr_t>(w.data) % align != 0 || w.rowBytes % align != 0)
         throw std::runtime_error(std::string("dequant: ") + typeName(w.type) + " data and rowBytes must be " + std::to_string(align) + "-byte aligned");
@@ -148,6 +189,11 @@ inline void launch(cudaStream_t stream, bf16* out, const DeviceWeight& w, int r0
         case BF16: dittoLaunch(dequantKernel<BF16>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
         case Q8_0: dittoLaunch(dequantKernel<Q8_0>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
         case Q4_K: dittoLaunch(dequantKernel<Q4_K>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
+        case Q5_K: dittoLaunch(dequantKernel<Q5_K>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
+        case Q4_0: dittoLaunch(dequantKernel<Q4_0>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
+        case Q4_1: dittoLaunch(dequantKernel<Q4_1>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
+        case Q5_0: dittoLaunch(dequantKernel<Q5_0>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
+        case Q5_1: dittoLaunch(dequantKernel<Q5_1>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
         default: dittoLaunch(dequantKernel<Q6_K>, grid, block, 0, stream, out, w.data, w.cols, w.rowBytes, r0, rows, n); break;
     }
     cudaError_t e = cudaGetLastError();
@@ -185,6 +231,11 @@ inline void toBf16Weight(const uint8_t* data, uint32_t type, int rows, int cols,
         case BF16: decodeHost<BF16>(data, rows, cols, rowBytes, out); break;
         case Q8_0: decodeHost<Q8_0>(data, rows, cols, rowBytes, out); break;
         case Q4_K: decodeHost<Q4_K>(data, rows, cols, rowBytes, out); break;
+        case Q5_K: decodeHost<Q5_K>(data, rows, cols, rowBytes, out); break;
+        case Q4_0: decodeHost<Q4_0>(data, rows, cols, rowBytes, out); break;
+        case Q4_1: decodeHost<Q4_1>(data, rows, cols, rowBytes, out); break;
+        case Q5_0: decodeHost<Q5_0>(data, rows, cols, rowBytes, out); break;
+        case Q5_1: decodeHost<Q5_1>(data, rows, cols, rowBytes, out); break;
         default: decodeHost<Q6_K>(data, rows, cols, rowBytes, out); break;
     }
 }

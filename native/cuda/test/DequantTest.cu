@@ -89,6 +89,46 @@ void referenceRow(uint32_t type, const uint8_t* row, int cols, double* out) {
                 }
             }
             return;
+        case 13:
+            for (int b = 0; b < cols / 256; b++) {
+                const uint8_t* blk = row + 176 * b;
+                const uint8_t* s = blk + 4;
+                int sc[8], mn[8];
+                for (int j = 0; j < 4; j++) {
+                    sc[j] = s[j] & 63;
+                    mn[j] = s[j + 4] & 63;
+                    sc[j + 4] = (s[j + 8] & 15) | (s[j] >> 6) << 4;
+                    mn[j + 4] = (s[j + 8] >> 4) | (s[j + 4] >> 6) << 4;
+                }
+                double d = halfValue(le16(blk)), dmin = halfValue(le16(blk + 2));
+                const uint8_t* qh = blk + 16;
+                for (int pair = 0; pair < 4; pair++)
+                    for (int l = 0; l < 32; l++) {
+                        uint8_t q = blk[48 + 32 * pair + l];
+                        int lo = (q & 15) | ((qh[l] >> (2 * pair)) & 1) << 4, hi = (q >> 4) | ((qh[l] >> (2 * pair + 1)) & 1) << 4;
+                        out[256 * b + 64 * pair + l] = d * sc[2 * pair] * lo - dmin * mn[2 * pair];
+                        out[256 * b + 64 * pair + 32 + l] = d * sc[2 * pair + 1] * hi - dmin * mn[2 * pair + 1];
+                    }
+            }
+            return;
+        case 2: case 3: case 6: case 7: {
+            // 32-value blocks: f16 d, f16 min (Q4_1, Q5_1), u32 of fifth bits (Q5_0, Q5_1), 16 nibble bytes
+            bool withMin = type == 3 || type == 7, five = type == 6 || type == 7;
+            int bytes = 18 + (withMin ? 2 : 0) + (five ? 4 : 0);
+            for (int b = 0; b < cols / 32; b++) {
+                const uint8_t* blk = row + bytes * b;
+                uint32_t qh = five ? (uint32_t)blk[bytes - 20] | (uint32_t)blk[bytes - 19] << 8 | (uint32_t)blk[bytes - 18] << 16 | (uint32_t)blk[bytes - 17] << 24 : 0;
+                const uint8_t* qs = blk + bytes - 16;
+                double d = halfValue(le16(blk)), m = withMin ? halfValue(le16(blk + 2)) : 0;
+                for (int l = 0; l < 16; l++) {
+                    int q0 = (qs[l] & 15) | ((qh >> l) & 1) << 4, q1 = (qs[l] >> 4) | ((qh >> (l + 16)) & 1) << 4;
+                    int zero = withMin ? 0 : five ? 16 : 8;
+                    out[32 * b + l] = d * (q0 - zero) + m;
+                    out[32 * b + l + 16] = d * (q1 - zero) + m;
+                }
+            }
+            return;
+        }
     }
 }
 
@@ -112,6 +152,13 @@ std::vector<uint8_t> randomWeight(uint32_t type, size_t rowBytes, std::mt19937& 
         if (type == 8) for (int b = 0; b < kCols / 32; b++) putHalf(row + 34 * b, scaleHalf(rng));
         if (type == 12) for (int b = 0; b < kCols / 256; b++) { putHalf(row + 144 * b, scaleHalf(rng)); putHalf(row + 144 * b + 2, scaleHalf(rng)); }
         if (type == 14) for (int b = 0; b < kCols / 256; b++) putHalf(row + 210 * b + 208, scaleHalf(rng));
+        if (type == 13) for (int b = 0; b < kCols / 256; b++) { putHalf(row + 176 * b, scaleHalf(rng)); putHalf(row + 176 * b + 2, scaleHalf(rng)); }
+        const int blockBytes32 = type == 2 ? 18 : type == 3 ? 20 : type == 6 ? 22 : type == 7 ? 24 : 0;
+        if (blockBytes32)
+            for (int b = 0; b < kCols / 32; b++) {
+                putHalf(row + blockBytes32 * b, scaleHalf(rng));
+                if (type == 3 || type == 7) putHalf(row + blockBytes32 * b + 2, scaleHalf(rng) | 0x8000);  // a negative min
+            }
     }
     return w;
 }
@@ -170,7 +217,9 @@ void checkType(const TypeCase& t, uint32_t seed) {
 }
 
 const TypeCase kTypes[] = {{0, "F32", 4, 1, true},     {1, "F16", 2, 1, true},      {30, "BF16", 2, 1, true},
-                           {8, "Q8_0", 34, 32, false}, {12, "Q4_K", 144, 256, false}, {14, "Q6_K", 210, 256, false}};
+                           {8, "Q8_0", 34, 32, false}, {12, "Q4_K", 144, 256, false}, {14, "Q6_K", 210, 256, false},
+                           {13, "Q5_K", 176, 256, false}, {2, "Q4_0", 18, 32, false},  {3, "Q4_1", 20, 32, false},
+                           {6, "Q5_0", 22, 32, false},    {7, "Q5_1", 24, 32, false}};
 
 }  // namespace
 
@@ -180,10 +229,10 @@ KERNEL_TEST(dequant_types) {
 }
 
 KERNEL_TEST(dequant_rejects) {
-    // An unsupported type (Q5_K, 13) and rows that do not fill whole blocks are errors, not garbage.
+    // An unsupported type (Q2_K, 10) and rows that do not fill whole blocks are errors, not garbage.
     bf16 out[256];
     uint8_t data[512] = {};
-    const DeviceWeight bad[] = {{data, 13, 1, 256, 176}, {data, 12, 1, 200, 144}, {data, 8, 1, 64, 34}};
+    const DeviceWeight bad[] = {{data, 10, 1, 256, 84}, {data, 12, 1, 200, 144}, {data, 8, 1, 64, 34}, {data, 13, 1, 200, 176}};
     for (const DeviceWeight& w : bad) {
         bool threw = false;
         try {

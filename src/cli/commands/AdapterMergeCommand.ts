@@ -5,7 +5,7 @@ import {mergeAdapter} from "../../adapter/mergeAdapter.js";
 export function registerAdapterMergeCommand(adapter: Command): void {
     adapter.command("merge")
         .description("fold a LoRA adapter into the model's weights and write a new GGUF (no adapter needed at run time)")
-        .requiredOption("--model <file>", "base model GGUF (F32, F16, BF16, Q8_0, Q4_K or Q6_K weights in the adapted tensors)")
+        .requiredOption("--model <file>", "base model GGUF (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K weights in the adapted tensors)")
         .requiredOption("--adapter <file>", "LoRA adapter GGUF")
         .requiredOption("--out <file>", "merged GGUF to write")
         .addOption(new Option("--type <type>", "type of the merged tensors: auto keeps F32 as F32 and writes the rest F16").choices(["auto", "f32", "f16"]).default("auto"))

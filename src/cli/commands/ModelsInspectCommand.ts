@@ -1,6 +1,8 @@
 import type {Command} from "commander";
 import {formatBytes} from "../../models/formatBytes.js";
 import {inspectModel, type ModelInspection} from "../../models/inspectModel.js";
+import {engineWeightTypes} from "../../engine/engineWeightTypes.js";
+import {ggmlTypeName} from "../../gguf/ggufTypes.js";
 
 export function registerModelsInspectCommand(models: Command): void {
     models.command("inspect")
@@ -38,6 +40,9 @@ function formatInspection(i: ModelInspection): string {
     for (const [type, t] of Object.entries(i.tensorTypes).sort((a, b) => b[1].bytes - a[1].bytes))
         lines.push(`  ${type.padEnd(6)} ${String(t.tensors).padStart(5)} tensors ${n(t.parameters).padStart(15)} parameters ${formatBytes(t.bytes).padStart(10)}`);
     if (!i.adapter) {
+        lines.push(i.untrainableTypes.length === 0 ? "training        the engine reads every matrix type in this file (kept quantized, decoded in the products)"
+            : `training        not with ditto's engine: ${i.untrainableTypes.join(", ")} matrices (it reads ${[...engineWeightTypes].map(ggmlTypeName).join(", ")}; ` +
+              "use a GGUF of the model in one of these)");
         const c = i.chatTemplate;
         lines.push(`chat template   ${!c.present ? "none in the file" : `${c.lines} lines`}; node-llama-cpp: ${c.wrapper ?? "none"} ` +
             (c.recognized ? "(recognized)" : c.present ? "(not a built-in match: the template runs as Jinja)" : "(guessed: no template)"));
