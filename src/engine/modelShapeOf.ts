@@ -8,16 +8,25 @@ export type ModelShape = {
     nLayer: number, nEmbd: number, nHead: number, nHeadKv: number, headDim: number, nFf: number, nVocab: number,
     /** parameters of all tensors */
     parameters: number,
-    /** bytes the engine holds for the base weights: mapped matrices it decodes inside the products,
-     * F32 copies of the rest (matrices of other types, norms, biases), and the header it parses */
+    /** bytes the engine holds for the base weights: mapped matrices it decodes inside the products
+     * (an untied model's token embedding aside: only the rows of its tokens are read), F32 copies of
+     * the rest (matrices of other types, norms, biases), and the header it parses */
     weightBytes: number
 };
 
 /**
- * Matrix types the native engine reads in place from the mapped file (native/src/Model.cpp,
- * loadMatrix); any other matrix is expanded to F32 at load and costs 4 bytes per value.
+ * Whether the native engine reads a matrix in place from the mapped file (native/src/Model.cpp,
+ * loadMatrix: F32, F16, BF16, Q8_0 rows of whole 32-value blocks, Q4_K and Q6_K rows of whole
+ * 256-value blocks); any other matrix is expanded to F32 at load and costs 4 bytes per value.
  */
-const decodedInProducts = new Set<number>([GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0]);
+function decodedInProducts(type: number, rowLength: number): boolean {
+    switch (type) {
+        case GgmlType.F32: case GgmlType.F16: case GgmlType.BF16: return true;
+        case GgmlType.Q8_0: return rowLength % 32 === 0;
+        case GgmlType.Q4_K: case GgmlType.Q6_K: return rowLength % 256 === 0;
+        default: return false;
+    }
+}
 
 /** The engine's view of a model (as native/src/Model.cpp reads the same keys), before opening it. */
 export function modelShapeOf(header: GgufHeader): ModelShape {
@@ -33,12 +42,17 @@ export function modelShapeOf(header: GgufHeader): ModelShape {
     };
     const nEmbd = int("embedding_length"), nHead = int("attention.head_count");
     const embd = header.tensors.find((t) => t.name === "token_embd.weight");
+    // with an output head of its own, the engine reads the mapped token embedding one row per input
+    // token (native/src/Engine.cpp embeddingForward): its pages are never all resident
+    const untied = header.tensors.some((t) => t.name === "output.weight");
     let parameters = 0, weightBytes = header.dataOffset;
     for (const t of header.tensors) {
         const n = t.dims.reduce((a, b) => a * b, 1);
         parameters += n;
         const matrix = t.dims.length >= 2 && t.dims[1]! > 1;
-        weightBytes += matrix && decodedInProducts.has(t.type) ? t.bytes : n * 4 + (matrix ? 0 : t.bytes);
+        const mapped = matrix && decodedInProducts(t.type, t.dims[0]!);
+        if (mapped && untied && t.name === "token_embd.weight") continue;
+        weightBytes += mapped ? t.bytes : n * 4 + (matrix ? 0 : t.bytes);
     }
     return {
         arch, nLayer: int("block_count"), nEmbd, nHead, nHeadKv: int("attention.head_count_kv", nHead),

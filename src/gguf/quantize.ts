@@ -1,7 +1,8 @@
 import {toHalf} from "./halfFloat.js";
 import {GgmlType} from "./ggufTypes.js";
+import {encodeQ4K} from "./encodeQ4K.js";
 
-/** float32 values -> raw bytes of the given ggml type (F32, F16, BF16, Q8_0). */
+/** float32 values -> raw bytes of the given ggml type (F32, F16, BF16, Q8_0, Q4_K). */
 export function encodeTensor(values: Float32Array, type: number): Uint8Array {
     switch (type) {
         case GgmlType.F32:
@@ -22,6 +23,8 @@ export function encodeTensor(values: Float32Array, type: number): Uint8Array {
         }
         case GgmlType.Q8_0:
             return quantizeQ8_0(values);
+        case GgmlType.Q4_K:
+            return encodeQ4K(values);
         default:
             throw new Error(`encoding to ggml type ${type} is not implemented`);
     }

@@ -13,7 +13,8 @@ import {GgmlType} from "../../src/gguf/ggufTypes.js";
 import {loraTargets, type LoraPair, type LoraTarget} from "../../src/engine/TrainEngine.js";
 import {Rng} from "../../src/random/Rng.js";
 import {openEngine} from "../../src/engine/openEngine.js";
-import {encodeQ4K, encodeQ6K} from "./kQuants.js";
+import {encodeQ6K} from "./kQuants.js";
+import {encodeQ4K} from "../../src/gguf/encodeQ4K.js";
 import {kQuantModel, kQuantShape} from "./kQuantModel.js";
 import {loadCpuModel, maxProbDiff, runGreedy} from "./inference.js";
 

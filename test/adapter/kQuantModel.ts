@@ -8,7 +8,8 @@ import {Rng} from "../../src/random/Rng.js";
 import {fixtureDir} from "../helpers/fixtureModel.js";
 import {dequantizeQ4K} from "../../src/adapter/dequantizeQ4K.js";
 import {dequantizeQ6K} from "../../src/adapter/dequantizeQ6K.js";
-import {encodeQ4K, encodeQ6K} from "./kQuants.js";
+import {encodeQ6K} from "./kQuants.js";
+import {encodeQ4K} from "../../src/gguf/encodeQ4K.js";
 
 /** Shape of the K-quant test model: rows of 256 / 512 values, as K-quant blocks need. */
 export const kQuantShape = {nEmbd: 256, nHead: 4, nHeadKv: 2, headDim: 64, nFf: 512, nLayer: 1};
