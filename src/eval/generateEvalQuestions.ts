@@ -3,6 +3,7 @@ import {Rng} from "../random/Rng.js";
 import type {Recipe} from "../recipes/recipeSchema.js";
 import type {GenerationBackend} from "../runtime/GenerationBackend.js";
 import type {ChatMessage} from "../runtime/generationTypes.js";
+import {promptTokensOf} from "../runtime/promptTokensOf.js";
 import {JsonlStore} from "../runs/JsonlStore.js";
 import {evalQuestionSchema, type EvalQuestion} from "./evalQuestionSchema.js";
 import {languageName} from "../generate/languageName.js";
@@ -102,7 +103,7 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
         return undefined;
     };
     // the two profiles cut, at whole sentences and facts, so that the prompt and the answer fit the context
-    const tokens = options.tokens ?? countsTokens(pool);
+    const tokens = options.tokens ?? promptTokensOf(pool);
     const trimmed = new Set<string>();
     let removedTokens = 0;
     const messagesFor = (a: Character, b: Character) => {
@@ -163,8 +164,3 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
     return store.values();
 }
 
-/** The backend's own token counts when it has them (the in-process pool; a server backend has none). */
-function countsTokens(pool: GenerationBackend): PromptTokens | undefined {
-    const p = pool as Partial<PromptTokens>;
-    return typeof p.promptTokens === "function" && typeof p.textTokens === "function" && typeof p.contextSize === "number" ? pool as unknown as PromptTokens : undefined;
-}
