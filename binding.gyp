@@ -4,7 +4,6 @@
       "target_name": "ditto_engine",
       "sources": [
         "native/src/CApi.cpp",
-        "native/src/DecodeQ8.cpp",
         "native/src/Dequantize.cpp",
         "native/src/DequantSelfTest.cpp",
         "native/src/Engine.cpp",
@@ -17,6 +16,7 @@
         "native/src/GradCheck.cpp",
         "native/src/HalfEncode.cpp",
         "native/src/LoraMerge.cpp",
+        "native/src/MergeDecode.cpp",
         "native/src/Model.cpp",
         "native/src/ThreadPool.cpp",
         "native/src/VecMath.cpp",

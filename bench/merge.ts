@@ -2,7 +2,10 @@
 //
 // Time of `ditto adapter merge` (src/adapter/mergeAdapter.ts) for a rank --rank adapter on all
 // seven projections of the model, against a plain copy of the model file measured in the same run
-// (the I/O floor any merge pays). Prints both and the ratio.
+// (the I/O floor any merge pays). Prints both and the ratio; then the decoding of the adapted base
+// matrices alone, native (decodeForMerge, what the merge uses) against the TypeScript decoders
+// (readTensorValues, what it used before), in CPU seconds of this process, so a loaded machine
+// does not blur the ratio.
 import {copyFileSync, mkdtempSync, rmSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
@@ -15,6 +18,11 @@ import {modelShapeOf} from "../src/engine/modelShapeOf.js";
 import {loraTargets, type LoraPair, type LoraTarget} from "../src/engine/TrainEngine.js";
 import {resolveModelRef} from "../src/models/resolveModelRef.js";
 import {Rng} from "../src/random/Rng.js";
+import {readTensorBytes} from "../src/adapter/readTensorBytes.js";
+import {readTensorValues} from "../src/adapter/readTensorValues.js";
+import {loadNativeAddon} from "../src/engine/loadNativeAddon.js";
+import {ggmlTypeName} from "../src/gguf/ggufTypes.js";
+import {loraTargetTensor} from "../src/engine/TrainEngine.js";
 
 const {values: args} = parseArgs({options: {
     model: {type: "string", default: "fixture:qwen2-bench-0.5b-q8_0"},
@@ -49,4 +57,22 @@ try {
     console.log(`| copy the model file | merge | ratio |\n|---|---|---|\n| ${copy.toFixed(1)} s | ${merge.toFixed(1)} s | ${(merge / copy).toFixed(1)}x |`);
 } finally {
     rmSync(dir, {recursive: true, force: true});
+}
+
+// decoding alone, per base type of the adapted matrices: bytes read first, so only decoding is timed
+const header = readGgufHeader(modelPath);
+const adapted = new Set(pairs.map((p) => `blk.${p.layer}.${loraTargetTensor[p.target]}.weight`));
+const byType = new Map<number, typeof header.tensors>();
+for (const t of header.tensors) if (adapted.has(t.name)) byType.set(t.type, [...byType.get(t.type) ?? [], t]);
+const cpu = (f: () => void) => { const c0 = process.cpuUsage(); f(); const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
+console.log("\n| base type | matrices | values | decode in TypeScript (CPU s) | decode native (CPU s) | ratio |\n|---|---:|---:|---:|---:|---:|");
+for (const [type, tensors] of byType) {
+    const n = tensors.reduce((a, t) => a + t.dims.reduce((x, y) => x * y, 1), 0);
+    // readTensorValues reads the bytes itself: take its read time off with a plain read of the same tensors
+    const read = cpu(() => { for (const t of tensors) readTensorBytes(modelPath, t); });
+    const ts = cpu(() => { for (const t of tensors) readTensorValues(header, t.name); }) - read;
+    const native = cpu(() => {
+        for (const t of tensors) loadNativeAddon().decodeForMerge(readTensorBytes(modelPath, t), t.type, t.dims.reduce((x, y) => x * y, 1));
+    }) - read;
+    console.log(`| ${ggmlTypeName(type)} | ${tensors.length} | ${(n / 1e6).toFixed(0)}M | ${ts.toFixed(2)} | ${native.toFixed(2)} | ${(ts / native).toFixed(1)}x |`);
 }

@@ -1,6 +1,8 @@
 // Module entry: openEngine (async), self-tests, kernel name and the adapter merge kernels (sync).
 #include <napi.h>
 
+#include <string>
+
 #include "../include/ditto_engine.h"
 #include "AddonEngine.h"
 
@@ -46,15 +48,21 @@ static Napi::Value encodeF16(const Napi::CallbackInfo& info) {
     return out;
 }
 
-// decodeQ8_0(bytes, n): n floats, or null when a block scale is not finite (see ditto_decode_q8_0)
-static Napi::Value decodeQ8_0(const Napi::CallbackInfo& info) {
+// decodeForMerge(bytes, type, n): n floats, or null when a value is NaN or a block scale is not
+// finite (see ditto_decode_for_merge)
+static Napi::Value decodeForMerge(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto bytes = info[0].As<Napi::Uint8Array>();
-    int64_t n = info[1].As<Napi::Number>().Int64Value();
-    if (n < 0 || n % 32 != 0 || (int64_t)bytes.ByteLength() < n / 32 * 34)
-        throw Napi::RangeError::New(env, "decodeQ8_0: n must be a multiple of 32 and bytes must hold n / 32 blocks of 34 bytes");
+    int type = info[1].As<Napi::Number>().Int32Value();
+    int64_t n = info[2].As<Napi::Number>().Int64Value();
+    if (n < 0) throw Napi::RangeError::New(env, "decodeForMerge: n must not be negative");
     auto out = Napi::Float32Array::New(env, (size_t)n);
-    if (ditto_decode_q8_0(bytes.Data(), n, out.Data()) != 0) return env.Null();
+    // the byte count is checked before decoding: a short buffer is a caller's bug, not a NaN
+    int64_t need = ditto_decode_for_merge_bytes(type, n);
+    if ((need == 0 && n != 0) || (int64_t)bytes.ByteLength() < need)
+        throw Napi::RangeError::New(env, "decodeForMerge: type " + std::to_string(type) + " with " + std::to_string(n) +
+                                         " values: not F16/BF16/Q8_0/Q4_K/Q6_K, not whole blocks, or bytes shorter than the blocks");
+    if (ditto_decode_for_merge(type, bytes.Data(), n, out.Data()) != 0) return env.Null();
     return out;
 }
 
@@ -67,7 +75,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("gemmKernel", Napi::Function::New(env, gemmKernel));
     exports.Set("loraMerge", Napi::Function::New(env, loraMerge));
     exports.Set("encodeF16", Napi::Function::New(env, encodeF16));
-    exports.Set("decodeQ8_0", Napi::Function::New(env, decodeQ8_0));
+    exports.Set("decodeForMerge", Napi::Function::New(env, decodeForMerge));
     exports.Set("cudaProbe", Napi::Function::New(env, cudaProbe));
     return exports;
 }

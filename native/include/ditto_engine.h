@@ -140,9 +140,15 @@ const char* ditto_gemm_kernel(void);
  * returns 0, or -1 (nothing written) for an unknown kernel or one this CPU lacks. */
 int ditto_encode_f16(const float* in, uint16_t* out, int64_t n, const char* kernel);
 
-/* out[n] = the n / 32 Q8_0 blocks at blocks, decoded (d * q, exact in float32) for `ditto adapter
- * merge`. Returns 0, or -1 when a block's scale is infinite or NaN (out then unspecified). */
-int ditto_decode_q8_0(const uint8_t* blocks, int64_t n, float* out);
+/* out[n] = n values of ggml type ggml_type (F16 1, BF16 30, Q8_0 8, Q4_K 12, Q6_K 14) at data, decoded
+ * for `ditto adapter merge` to the float32 values of ditto's TypeScript decoders (K-quant values
+ * computed in double and rounded once). Returns 0; -1 when a value is NaN or a block's scale is
+ * infinite or NaN (out then unspecified: decode that tensor in TypeScript); -2 for another type or
+ * an n that is not a whole number of blocks. */
+int ditto_decode_for_merge(int ggml_type, const uint8_t* data, int64_t n, float* out);
+/* bytes that n values of ggml_type take for ditto_decode_for_merge, or 0 for another type or an n
+ * that is not a whole number of blocks */
+int64_t ditto_decode_for_merge_bytes(int ggml_type, int64_t n);
 
 int ditto_lora_merge(float* w, const float* a, const float* b, int64_t n_out, int64_t n_in, int rank, double factor, const char* kernel);
 

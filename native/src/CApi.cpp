@@ -11,7 +11,7 @@
 #include "Gemm.h"
 #include "GpuEngine.h"
 #include "GpuLibraryLoader.h"
-#include "DecodeQ8.h"
+#include "MergeDecode.h"
 #include "HalfEncode.h"
 #include "LoraMerge.h"
 
@@ -203,6 +203,11 @@ int ditto_encode_f16(const float* in, uint16_t* out, int64_t n, const char* kern
     return 0;
 }
 
-int ditto_decode_q8_0(const uint8_t* blocks, int64_t n, float* out) { return ditto::decodeQ8_0(blocks, n, out) ? 0 : -1; }
+int ditto_decode_for_merge(int ggml_type, const uint8_t* data, int64_t n, float* out) {
+    if (n != 0 && ditto::mergeDecodeBytes(ggml_type, n) == 0) return -2;
+    return ditto::decodeForMerge(ggml_type, data, n, out) ? 0 : -1;
+}
+
+int64_t ditto_decode_for_merge_bytes(int ggml_type, int64_t n) { return (int64_t)ditto::mergeDecodeBytes(ggml_type, n); }
 
 }  // extern "C"

@@ -10,6 +10,9 @@ import {readRawMetadata} from "./readRawMetadata.js";
 import {readTensorBytes} from "./readTensorBytes.js";
 import {readTensorValues} from "./readTensorValues.js";
 
+/** Base types the native addon decodes for the merge; F32 needs no decoding, others are readTensorValues's error. */
+const nativeDecode = new Set<number>([GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K]);
+
 export type MergeOptions = {
     modelPath: string,
     adapterPath: string,
@@ -22,7 +25,7 @@ export type MergeOptions = {
 
 /**
  * Writes a model with the adapter folded in: each adapted W becomes W + scale (alpha/r) B A
- * (dequantized, summed by the native addon's loraMerge, written F32 or F16); every other tensor and all metadata are
+ * (decoded and summed by the native addon, written F32 or F16); every other tensor and all metadata are
  * copied byte for byte, so the merged file generates like base + adapter with no adapter at run time.
  */
 export function mergeAdapter(options: MergeOptions): {merged: number, copied: number} {
@@ -42,8 +45,8 @@ export function mergeAdapter(options: MergeOptions): {merged: number, copied: nu
         return {
             info: t, type,
             data: () => {
-                // [nOut][nIn]; Q8_0 natively unless a block scale is not finite (see decodeQ8_0)
-                const w = (t.type === GgmlType.Q8_0 ? native.decodeQ8_0(readTensorBytes(model.path, t), pair.nOut * pair.nIn) : null) ??
+                // [nOut][nIn]; decoded natively unless a value is NaN or a block scale is not finite (see decodeForMerge)
+                const w = (nativeDecode.has(t.type) ? native.decodeForMerge(readTensorBytes(model.path, t), t.type, pair.nOut * pair.nIn) : null) ??
                     readTensorValues(model, t.name);
                 native.loraMerge(w, pair.a, pair.b, pair.nOut, pair.nIn, adapter.rank, factor);
                 if (type === GgmlType.F16) { const h = native.encodeF16(w); return new Uint8Array(h.buffer, h.byteOffset, h.byteLength); }

@@ -55,8 +55,12 @@ export interface NativeAddon {
     loraMerge(w: Float32Array, a: Float32Array, b: Float32Array, nOut: number, nIn: number, rank: number, factor: number, kernel?: string): void;
     /** IEEE half bits of each value, the same as src/gguf/halfFloat.ts toHalf for every input (NaN included); kernel as for loraMerge */
     encodeF16(values: Float32Array, kernel?: string): Uint16Array;
-    /** n values from Q8_0 blocks, the same as src/adapter/readTensorValues.ts; null when a block scale is infinite or NaN */
-    decodeQ8_0(bytes: Uint8Array, n: number): Float32Array | null;
+    /**
+     * n values of a ggml type (F16, BF16, Q8_0, Q4_K, Q6_K), the same float32 values as
+     * src/adapter/readTensorValues.ts; null when a value is NaN or a block scale is infinite or
+     * NaN (decode those in TypeScript); throws for another type or bytes shorter than the blocks
+     */
+    decodeForMerge(bytes: Uint8Array, type: number, n: number): Float32Array | null;
     /** whether the CUDA engine (or its emulated build) can run here, and on what */
     cudaProbe(emulated?: boolean): {available: true, device: DeviceInfo} | {available: false, reason: string};
 }

@@ -9,8 +9,8 @@ export type ModelShape = {
     /** parameters of all tensors */
     parameters: number,
     /** bytes the engine holds for the base weights: mapped matrices it decodes inside the products
-     * (engineWeightTypes; it refuses other matrix types), F32 copies of norms and biases, and the
-     * header it parses */
+     * (engineWeightTypes; it refuses other matrix types; an untied model's token embedding aside:
+     * only the rows of its tokens are read), F32 copies of norms and biases, and the header it parses */
     weightBytes: number
 };
 
@@ -28,12 +28,17 @@ export function modelShapeOf(header: GgufHeader): ModelShape {
     };
     const nEmbd = int("embedding_length"), nHead = int("attention.head_count");
     const embd = header.tensors.find((t) => t.name === "token_embd.weight");
+    // with an output head of its own, the engine reads the mapped token embedding one row per input
+    // token (native/src/Engine.cpp embeddingForward): its pages are never all resident
+    const untied = header.tensors.some((t) => t.name === "output.weight");
     let parameters = 0, weightBytes = header.dataOffset;
     for (const t of header.tensors) {
         const n = t.dims.reduce((a, b) => a * b, 1);
         parameters += n;
         const matrix = t.dims.length >= 2 && t.dims[1]! > 1;
-        weightBytes += matrix && engineWeightTypes.has(t.type) ? t.bytes : n * 4 + (matrix ? 0 : t.bytes);
+        const mapped = matrix && engineWeightTypes.has(t.type);
+        if (mapped && untied && t.name === "token_embd.weight") continue;
+        weightBytes += mapped ? t.bytes : n * 4 + (matrix ? 0 : t.bytes);
     }
     return {
         arch, nLayer: int("block_count"), nEmbd, nHead, nHeadKv: int("attention.head_count_kv", nHead),

@@ -1,5 +1,5 @@
 import {existsSync, writeFileSync} from "node:fs";
-import {basename} from "node:path";
+import {basename, join} from "node:path";
 import type {LlamaModel} from "node-llama-cpp";
 import {DittoError} from "../errors/DittoError.js";
 import {resolveModelRef} from "../models/resolveModelRef.js";
@@ -18,6 +18,7 @@ import {importWikiRoleEval} from "./importWikiRoleEval.js";
 import {judgeAnswers} from "./judgeAnswers.js";
 import {judgementSchema, type Judgement} from "./judgementSchema.js";
 import {readEvalSet} from "./readEvalSet.js";
+import {readCharacters} from "./readRunFiles.js";
 import {reopenStore} from "./reopenStore.js";
 import {fileFingerprint, readEvalIdentity, writeEvalIdentity, type EvalIdentity} from "./evalIdentity.js";
 import type {EvalReport} from "./reportTypes.js";
@@ -177,12 +178,15 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
                     : await getBasePool();
                 if (separateJudge) pools.push(judge);
                 log(`judging ${toJudge.length} answers (${recipe.eval.samples} sample(s) x 3 judges each)`);
-                const j = await judgeAnswers({sessions, answers: toJudge, judge, store: judgements, recipe, signal: options.signal, onJudgement: (x) => {
+                // the run's characters, so the knowledge judge's profile is cut in tokens (an imported set has its own profiles)
+                const characters = existsSync(join(runDir, "characters.jsonl")) ? readCharacters(runDir) : [];
+                const j = await judgeAnswers({sessions, answers: toJudge, judge, store: judgements, recipe, characters, signal: options.signal, onJudgement: (x) => {
                     result.judged++;
                     options.onJudgement?.(x);
                     options.onProgress?.({stage: "judge", done: judgements.size, total: toJudge.length * 3 * recipe.eval.samples});
                 }});
                 result.skipped = j.skipped;
+                if (j.trimmed.profiles > 0) log(`note: the knowledge judge read ${j.trimmed.profiles} profile(s) cut by ${j.trimmed.tokens} tokens to fit its context`);
                 if (!options.signal?.aborted) {
                     answers.finalize((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
                     judgements.finalize((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -2,10 +2,12 @@ import type {Character} from "../characters/characterSchema.js";
 import {Rng} from "../random/Rng.js";
 import type {Recipe} from "../recipes/recipeSchema.js";
 import type {GenerationBackend} from "../runtime/GenerationBackend.js";
+import type {ChatMessage} from "../runtime/generationTypes.js";
+import {promptTokensOf} from "../runtime/promptTokensOf.js";
 import {JsonlStore} from "../runs/JsonlStore.js";
 import {evalQuestionSchema, type EvalQuestion} from "./evalQuestionSchema.js";
 import {languageName} from "../generate/languageName.js";
-import {profileText} from "./profileText.js";
+import {fitProfiles, type PromptTokens} from "../generate/fitProfiles.js";
 
 export type GenerateEvalQuestionsOptions = {
     /** held-out characters that need questions */
@@ -17,8 +19,10 @@ export type GenerateEvalQuestionsOptions = {
     /** eval/questions.jsonl: resumable, a restart skips characters already done */
     path: string,
     signal?: AbortSignal,
-    /** a line per finished question list, and one when the model is given up on */
-    log?: (line: string) => void
+    /** a line per finished question list, one when the model is given up on, one when profiles were cut to fit */
+    log?: (line: string) => void,
+    /** the model's tokenizer and context: profiles are cut to fit in tokens (default: the pool's, when it counts them) */
+    tokens?: PromptTokens
 };
 
 function questionsSchema(n: number, maxChars: number) {
@@ -30,9 +34,9 @@ function questionsSchema(n: number, maxChars: number) {
     };
 }
 
-function prompt(a: Character, b: Character, n: number, maxChars: number): string {
+function prompt(a: Character, b: Character, profileA: string, profileB: string, n: number): string {
     return [
-        "Here are two characters.", "", "Character A:", profileText(a, maxChars / 2), "", "Character B:", profileText(b, maxChars / 2), "",
+        "Here are two characters.", "", "Character A:", profileA, "", "Character B:", profileB, "",
         `Write ${n} questions that someone could ask ${a.label} in a conversation: questions that fit A's era, setting, occupation and knowledge, that A can answer but B could not.`,
         `Casual, addressed to A as "you", in ${languageName(a.lang)}. Do not write A's name.`,
         `Reply as JSON: {"questions": ["...", ...]}`
@@ -87,8 +91,9 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
     // the first round of attempts (one per held-out character, made at once), at most `samples`
     const giveUpAfter = Math.max(1, Math.min(recipe.generate.samples, options.characters.length));
     const ask = async (a: Character, b: Character, seed: string): Promise<string[] | undefined> => {
+        const messages = messagesFor(a, b);
         for (let attempt = 0; attempt < recipe.generate.samples && !giveUp.signal.aborted; attempt++) {
-            const qs = await attemptOnce(a, b, seed, attempt);
+            const qs = await attemptOnce(messages, seed, attempt);
             if (qs) { usable++; return qs; }
             if (++failed >= giveUpAfter && usable === 0 && !giveUp.signal.aborted && !options.signal?.aborted) {
                 options.log?.(`the model wrote no usable question in ${failed} attempts: the rest come from profile claims`);
@@ -97,9 +102,20 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
         }
         return undefined;
     };
-    const attemptOnce = async (a: Character, b: Character, seed: string, attempt: number): Promise<string[] | undefined> => {
+    // the two profiles cut, at whole sentences and facts, so that the prompt and the answer fit the context
+    const tokens = options.tokens ?? promptTokensOf(pool);
+    const trimmed = new Set<string>();
+    let removedTokens = 0;
+    const messagesFor = (a: Character, b: Character) => {
+        const fitted = fitProfiles([a, b], ([profileA, profileB]) => [{role: "user", content: prompt(a, b, profileA!, profileB!, n)}],
+            {maxChars: recipe.characters.max_profile_chars / 2, maxTokens: sampling.max_tokens, tokens});
+        for (const id of fitted.trimmed) trimmed.add(id);
+        removedTokens += fitted.removedTokens;
+        return fitted.messages;
+    };
+    const attemptOnce = async (messages: ChatMessage[], seed: string, attempt: number): Promise<string[] | undefined> => {
         const res = await pool.generate({
-            messages: [{role: "user", content: prompt(a, b, n, recipe.characters.max_profile_chars)}],
+            messages,
             jsonSchema: questionsSchema(n, recipe.generate.question_max_chars),
             sampling: {temperature: sampling.temperature, topP: sampling.top_p, topK: sampling.top_k, repeatPenalty: sampling.repeat_penalty,
                 maxTokens: sampling.max_tokens, seed: new Rng(`${seed}:${attempt}`).u32()},
@@ -142,7 +158,9 @@ export async function generateEvalQuestions(options: GenerateEvalQuestionsOption
     } finally {
         clearInterval(tick);
     }
+    if (trimmed.size > 0) options.log?.(`${trimmed.size} profile(s) cut by ${removedTokens} tokens to fit the context`);
     if (options.signal?.aborted) store.sync();
     else store.finalize();
     return store.values();
 }
+

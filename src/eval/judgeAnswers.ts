@@ -4,7 +4,10 @@ import type {GenerationBackend} from "../runtime/GenerationBackend.js";
 import type {JsonlStore} from "../runs/JsonlStore.js";
 import type {Answer} from "./answerSchema.js";
 import type {EvalSession, EvalTurn} from "./evalSessionSchema.js";
-import {judgePrompt} from "./judgePrompt.js";
+import type {Character} from "../characters/characterSchema.js";
+import {fitProfiles} from "../generate/fitProfiles.js";
+import {promptTokensOf} from "../runtime/promptTokensOf.js";
+import {judgePrompt, type JudgeRequest} from "./judgePrompt.js";
 import {judgeKinds, type Judgement} from "./judgementSchema.js";
 
 export type JudgeAnswersOptions = {
@@ -15,7 +18,12 @@ export type JudgeAnswersOptions = {
     store: JsonlStore<Judgement>,
     recipe: Recipe,
     signal?: AbortSignal,
-    onJudgement?: (j: Judgement) => void
+    onJudgement?: (j: Judgement) => void,
+    /**
+     * the run's characters: the knowledge judge then reads the session character's profile cut in
+     * tokens to fit the judge's context (else the eval set's stored profile, as it is)
+     */
+    characters?: readonly Character[]
 };
 
 /**
@@ -24,8 +32,24 @@ export type JudgeAnswersOptions = {
  * `eval.judge_retries` times, then stored with `ok: false`: the report counts it as a failure.
  * Returns how many judgements were made now (finished ones from an earlier run are not redone).
  */
-export async function judgeAnswers(options: JudgeAnswersOptions): Promise<{judged: number, skipped: number}> {
+export async function judgeAnswers(options: JudgeAnswersOptions): Promise<{judged: number, skipped: number, trimmed: {profiles: number, tokens: number}}> {
     const {recipe, store} = options;
+    const characters = new Map((options.characters ?? []).map((c) => [c.id, c]));
+    const tokens = promptTokensOf(options.judge);
+    const trimmed = new Set<string>();
+    let removedTokens = 0;
+    // the knowledge judge's profile cut at whole sentences and facts (fitProfiles) so that prompt
+    // and judgement fit the judge's context; the other judges do not read the profile
+    const requestFor = (kind: Judgement["kind"], session: EvalSession, turn: EvalTurn, answer: Answer): JudgeRequest => {
+        const req = judgePrompt(kind, session, turn, answer);
+        const character = characters.get(session.character);
+        if (kind !== "knowledge" || !character) return req;
+        const fitted = fitProfiles([character], ([profile]) => judgePrompt(kind, {...session, profile: profile!}, turn, answer).messages,
+            {maxChars: recipe.characters.max_profile_chars, maxTokens: recipe.eval.judge_max_tokens, tokens});
+        for (const id of fitted.trimmed) trimmed.add(id);
+        removedTokens += fitted.removedTokens;
+        return {...req, messages: fitted.messages};
+    };
     const turns = new Map<string, {session: EvalSession, turn: EvalTurn}>();
     for (const session of options.sessions) for (const turn of session.turns) turns.set(turn.id, {session, turn});
     let judged = 0, skipped = 0;
@@ -33,44 +57,47 @@ export async function judgeAnswers(options: JudgeAnswersOptions): Promise<{judge
     for (const answer of options.answers) {
         const t = turns.get(answer.turn);
         if (!t) continue; // an answer to a turn no longer in the set
-        for (const kind of judgeKinds) for (let sample = 0; sample < recipe.eval.samples; sample++) {
-            const id = `${answer.id}/${kind}/${sample}`;
-            if (store.has(id)) { skipped++; continue; }
-            const req = judgePrompt(kind, t.session, t.turn, answer);
-            jobs.push((async () => {
-                let raw = "", error = "no output";
-                for (let attempt = 0; attempt <= recipe.eval.judge_retries; attempt++) {
-                    if (options.signal?.aborted) return;
-                    const res = await options.judge.generate({
-                        messages: req.messages, jsonSchema: req.schema, signal: options.signal,
-                        sampling: {temperature: recipe.eval.temperature, topP: 0.95, topK: 0, repeatPenalty: 1,
-                            maxTokens: recipe.eval.judge_max_tokens, seed: new Rng(`judge:${recipe.seed}:${id}:${attempt}`).u32()}
-                    }).catch((err: unknown) => {
-                        if (options.signal?.aborted) return undefined;
-                        throw err;
-                    });
-                    // an interrupted judgement is not a failed one: leave it for the resumed run
-                    if (!res || res.finish === "abort") return;
-                    raw = res.text;
-                    let value: number | undefined;
-                    if (res.finish === "length") error = `output cut at ${recipe.eval.judge_max_tokens} tokens (eval.judge_max_tokens)`;
-                    else {
-                        try {
-                            value = req.read(JSON.parse(res.text));
-                            if (value === undefined) error = "output is not a valid judgement";
-                        } catch {
-                            error = "output is not JSON";
+        for (const kind of judgeKinds) {
+            let prompt: JudgeRequest | undefined;  // one per answer and judge, made when a sample needs it
+            for (let sample = 0; sample < recipe.eval.samples; sample++) {
+                const id = `${answer.id}/${kind}/${sample}`;
+                if (store.has(id)) { skipped++; continue; }
+                const req = prompt ??= requestFor(kind, t.session, t.turn, answer);
+                jobs.push((async () => {
+                    let raw = "", error = "no output";
+                    for (let attempt = 0; attempt <= recipe.eval.judge_retries; attempt++) {
+                        if (options.signal?.aborted) return;
+                        const res = await options.judge.generate({
+                            messages: req.messages, jsonSchema: req.schema, signal: options.signal,
+                            sampling: {temperature: recipe.eval.temperature, topP: 0.95, topK: 0, repeatPenalty: 1,
+                                maxTokens: recipe.eval.judge_max_tokens, seed: new Rng(`judge:${recipe.seed}:${id}:${attempt}`).u32()}
+                        }).catch((err: unknown) => {
+                            if (options.signal?.aborted) return undefined;
+                            throw err;
+                        });
+                        // an interrupted judgement is not a failed one: leave it for the resumed run
+                        if (!res || res.finish === "abort") return;
+                        raw = res.text;
+                        let value: number | undefined;
+                        if (res.finish === "length") error = `output cut at ${recipe.eval.judge_max_tokens} tokens (eval.judge_max_tokens)`;
+                        else {
+                            try {
+                                value = req.read(JSON.parse(res.text));
+                                if (value === undefined) error = "output is not a valid judgement";
+                            } catch {
+                                error = "output is not JSON";
+                            }
+                        }
+                        if (value !== undefined) {
+                            record({id, answer: answer.id, variant: answer.variant, session: answer.session, turn: answer.turn, kind, sample,
+                                ok: true, value, attempts: attempt + 1, raw});
+                            return;
                         }
                     }
-                    if (value !== undefined) {
-                        record({id, answer: answer.id, variant: answer.variant, session: answer.session, turn: answer.turn, kind, sample,
-                            ok: true, value, attempts: attempt + 1, raw});
-                        return;
-                    }
-                }
-                record({id, answer: answer.id, variant: answer.variant, session: answer.session, turn: answer.turn, kind, sample,
-                    ok: false, value: null, attempts: recipe.eval.judge_retries + 1, raw, error});
-            })());
+                    record({id, answer: answer.id, variant: answer.variant, session: answer.session, turn: answer.turn, kind, sample,
+                        ok: false, value: null, attempts: recipe.eval.judge_retries + 1, raw, error});
+                })());
+            }
         }
     }
     function record(j: Judgement) {
@@ -80,5 +107,5 @@ export async function judgeAnswers(options: JudgeAnswersOptions): Promise<{judge
     }
     await Promise.all(jobs);
     store.sync();
-    return {judged, skipped};
+    return {judged, skipped, trimmed: {profiles: trimmed.size, tokens: removedTokens}};
 }

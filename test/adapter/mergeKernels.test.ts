@@ -1,7 +1,8 @@
 // The native kernels of `ditto adapter merge` against the TypeScript they replace, bit for bit:
 // loraMerge on every kernel this CPU has, at sizes that cross each kernel's vector width,
 // encodeF16 against toHalf over float32 bit patterns of every class (ties, subnormals, NaN), and
-// decodeQ8_0 against the TypeScript decoder's formula over every finite scale.
+// decodeForMerge against the TypeScript decoders (every half and bfloat16 value, every finite Q8_0
+// scale, K-quant blocks with every scale byte).
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {readFileSync} from "node:fs";
@@ -9,6 +10,10 @@ import {loadNativeAddon} from "../../src/engine/loadNativeAddon.js";
 import {toHalf} from "../../src/gguf/halfFloat.js";
 import {halfTable} from "../../src/adapter/halfTable.js";
 import {Rng} from "../../src/random/Rng.js";
+import {GgmlType} from "../../src/gguf/ggufTypes.js";
+import {fromBf16} from "../../src/gguf/halfFloat.js";
+import {dequantizeQ4K} from "../../src/adapter/dequantizeQ4K.js";
+import {dequantizeQ6K} from "../../src/adapter/dequantizeQ6K.js";
 
 /** The reference: per element, k in order, w = float(w + (factor * b) * a) in doubles, zero terms skipped. */
 function referenceMerge(w: Float32Array, a: Float32Array, b: Float32Array, nOut: number, nIn: number, r: number, factor: number): void {
@@ -100,7 +105,7 @@ test("encodeF16 gives toHalf's bits for every class of float32", () => {
     assert.throws(() => loadNativeAddon().encodeF16(values, "sse9"), /kernel sse9/);
 });
 
-test("decodeQ8_0 gives the TypeScript decoder's values for every finite scale, and null for the others", () => {
+test("decodeForMerge of Q8_0 gives the TypeScript decoder's values for every finite scale, and null for the others", () => {
     const finite = Array.from({length: 65536}, (_, h) => h).filter((h) => (h & 0x7c00) !== 0x7c00);
     const rng = new Rng("q8");
     const bytes = new Uint8Array(finite.length * 34);
@@ -109,7 +114,7 @@ test("decodeQ8_0 gives the TypeScript decoder's values for every finite scale, a
         for (let i = 0; i < 32; i++) bytes[b * 34 + 2 + i] = b % 8 === 0 ? (i * 8 + b) & 0xff : rng.int(256); // every int8 value occurs
     });
     const n = finite.length * 32;
-    const got = loadNativeAddon().decodeQ8_0(bytes, n);
+    const got = loadNativeAddon().decodeForMerge(bytes, GgmlType.Q8_0, n);
     assert.ok(got);
     const table = halfTable(), q = new Int8Array(bytes.buffer);
     let mismatches = 0;
@@ -119,7 +124,64 @@ test("decodeQ8_0 gives the TypeScript decoder's values for every finite scale, a
     for (const scale of [0x7c00, 0xfc00, 0x7e00, 0x7c01]) {
         const block = new Uint8Array(68);
         block[34] = scale & 0xff; block[35] = scale >> 8;
-        assert.equal(loadNativeAddon().decodeQ8_0(block, 64), null, `scale 0x${scale.toString(16)} in the second block`);
+        assert.equal(loadNativeAddon().decodeForMerge(block, GgmlType.Q8_0, 64), null, `scale 0x${scale.toString(16)} in the second block`);
     }
-    assert.throws(() => loadNativeAddon().decodeQ8_0(new Uint8Array(33), 32), /multiple of 32/);
+    assert.throws(() => loadNativeAddon().decodeForMerge(new Uint8Array(33), GgmlType.Q8_0, 32), /not whole blocks, or bytes shorter/);
+    assert.throws(() => loadNativeAddon().decodeForMerge(new Uint8Array(34), GgmlType.Q8_0, 31), /not whole blocks/);
+});
+
+/** Positions where two decodings differ bit for bit (NaN payloads and the sign of zero included). */
+function bitMismatches(got: Float32Array, want: Float32Array): string[] {
+    const g = new Uint32Array(got.buffer, got.byteOffset, got.length), w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+    const bad: string[] = [];
+    for (let i = 0; i < w.length; i++) if (g[i] !== w[i]) bad.push(`${i}: 0x${g[i]!.toString(16)} vs 0x${w[i]!.toString(16)}`);
+    return bad;
+}
+
+test("decodeForMerge of F16 and BF16 gives the TypeScript values for every non-NaN value, and null for a NaN", () => {
+    const addon = loadNativeAddon();
+    const table = halfTable();
+    for (const [type, infinity, decode] of [
+        [GgmlType.F16, 0x7c00, (h: number) => table[h]!],
+        [GgmlType.BF16, 0x7f80, fromBf16]
+    ] as const) {
+        // every value but the NaNs (exponent all ones, mantissa not zero): zeros, subnormals, both infinities
+        const bits = Uint16Array.from({length: 65536}, (_, h) => h).filter((h) => (h & 0x7fff) <= infinity);
+        assert.equal(bits.length, 65536 - 2 * (0x7fff - infinity));
+        assert.ok(bits.includes(infinity) && bits.includes(infinity | 0x8000) && bits.includes(1));
+        const got = addon.decodeForMerge(new Uint8Array(bits.buffer), type, bits.length);
+        assert.ok(got);
+        assert.deepEqual(bitMismatches(got, Float32Array.from(bits, decode)).slice(0, 5), [], `type ${type}`);
+        const withNaN = Uint16Array.of(0x3c00, type === GgmlType.F16 ? 0xfe01 : 0x7fc1);
+        assert.equal(addon.decodeForMerge(new Uint8Array(withNaN.buffer), type, 2), null, `a NaN in type ${type}`);
+    }
+});
+
+test("decodeForMerge of Q4_K and Q6_K gives the TypeScript decoders' values, and null for a non-finite scale", () => {
+    const addon = loadNativeAddon();
+    for (const [type, blockBytes, scaleAt, decode] of [
+        [GgmlType.Q4_K, 144, [0, 2], dequantizeQ4K],
+        [GgmlType.Q6_K, 210, [208], dequantizeQ6K]
+    ] as const) {
+        // random bytes for quants and scales (every scale and min byte occurs), finite f16 scales of
+        // every binade, so that the rounding of d * scale * q - dmin * min shows
+        const nBlocks = 4096, rng = new Rng(`kquant-decode-${type}`);
+        const bytes = Uint8Array.from({length: nBlocks * blockBytes}, (_, i) => i % blockBytes < 16 && i % 7 === 0 ? (i / blockBytes) & 0xff : rng.int(256));
+        for (let b = 0; b < nBlocks; b++)
+            for (const at of scaleAt) {
+                const h = (rng.int(31) << 10) | rng.int(1024) | (rng.int(2) << 15);
+                bytes[b * blockBytes + at] = h & 0xff; bytes[b * blockBytes + at + 1] = h >> 8;
+            }
+        const want = new Float32Array(nBlocks * 256);
+        decode(bytes, want);
+        const got = addon.decodeForMerge(bytes, type, want.length);
+        assert.ok(got);
+        assert.deepEqual(bitMismatches(got, want).slice(0, 5), [], `type ${type}`);
+        for (const at of scaleAt) {
+            const bad = bytes.slice(0, 2 * blockBytes);
+            bad[blockBytes + at] = 0x00; bad[blockBytes + at + 1] = 0x7e;  // NaN scale in the second block
+            assert.equal(addon.decodeForMerge(bad, type, 512), null, `type ${type}, scale at byte ${at}`);
+        }
+        assert.throws(() => addon.decodeForMerge(bytes.subarray(0, blockBytes - 1), type, 256), /bytes shorter/);
+    }
 });
