@@ -3,6 +3,7 @@
     {
       "target_name": "ditto_engine",
       "sources": [
+        "native/src/BatchLayout.cpp",
         "native/src/CApi.cpp",
         "native/src/DecodeQ8.cpp",
         "native/src/Dequantize.cpp",

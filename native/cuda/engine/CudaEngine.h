@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "BatchLayout.h"
 #include "GpuEngine.h"
 #include "engine/DeviceBuffer.h"
 #include "kernels/Dequant.cuh"
@@ -40,10 +41,7 @@ private:
         DeviceBuffer xn1, rstd1, qraw, qrstd, kraw, krstd, q, k, v, lse, att, x1, xn2, rstd2, g, u, act;
         DeviceBuffer h[NumTargets], xd[NumTargets];
     };
-    struct Batch {
-        int64_t N = 0;
-        std::vector<int32_t> tokens, pos, runStart, runEnd;
-    };
+    using Batch = BatchLayout;
     struct LinearRef {
         const bf16* w = nullptr;
         const float* bias = nullptr;
