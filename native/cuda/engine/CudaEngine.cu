@@ -335,7 +335,7 @@ void CudaEngine::ensureScratch(int64_t N) {
     datt.ensure(N * Q * W, what); dattb.ensure(N * Q * B, what);
     dact.ensure(N * F * W, what);
     dyb.ensure(N * widestOut * B, what); dh.ensure(N * opts.rank * B, what); dxl.ensure(N * widest * W, what);
-    attnScratch.ensure(std::max<size_t>(16, attentionBackwardScratchBytes(N, hp.nHead, hp.headDim)), what);
+    attnScratch.ensure(std::max<size_t>(16, attentionBackwardScratchBytes(N, hp.nHead, hp.nHeadKv, hp.headDim)), what);
     outScratch.ensure(N * C * W, what);
     dxAll.ensure(N * C * W, what);
     ensureActs(shared, N);
