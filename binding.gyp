@@ -3,6 +3,7 @@
     {
       "target_name": "ditto_engine",
       "sources": [
+        "native/src/BatchLayout.cpp",
         "native/src/CApi.cpp",
         "native/src/Dequantize.cpp",
         "native/src/DequantSelfTest.cpp",

@@ -140,50 +140,7 @@ void Engine::ensureScratch(int64_t N) {
 }
 
 Engine::Batch Engine::prepare(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments, bool needTargets) {
-    if (batch <= 0 || seqLen <= 0) throw std::runtime_error("batch and seqLen must be positive, got " + std::to_string(batch) + " x " + std::to_string(seqLen));
-    const HParams& hp = model->hp;
-    Batch b;
-    b.N = (int64_t)batch * seqLen;
-    b.tokens.resize(b.N);
-    b.pos.resize(b.N);
-    for (int r = 0; r < batch; r++) {
-        std::vector<int32_t> seen;
-        int64_t rowStart = (int64_t)r * seqLen;
-        int64_t i = rowStart;
-        while (i < rowStart + seqLen) {
-            int32_t seg = segments ? segments[i] : 0;
-            int64_t j = i;
-            while (j < rowStart + seqLen && (segments ? segments[j] : 0) == seg) j++;
-            if (seg >= 0) {
-                if (std::find(seen.begin(), seen.end(), seg) != seen.end())
-                    throw std::runtime_error("row " + std::to_string(r) + ": segment " + std::to_string(seg) +
-                                             " appears in two separate places; a packed segment must be one contiguous span");
-                seen.push_back(seg);
-            }
-            b.runs.push_back({i, (int)(j - i)});
-            for (int64_t k = i; k < j; k++) {
-                int32_t tok = tokens[k];
-                if (tok < 0 || tok >= hp.nVocab) {
-                    if (seg >= 0)
-                        throw std::runtime_error("token id " + std::to_string(tok) + " at position " + std::to_string(k) +
-                                                 " is outside the vocabulary [0, " + std::to_string(hp.nVocab) + ")");
-                    tok = 0;  // padding content is never read by real tokens
-                }
-                b.tokens[k] = tok;
-                b.pos[k] = (int32_t)(k - i);
-                if (needTargets && targets[k] >= 0) {
-                    if (targets[k] >= hp.nVocab)
-                        throw std::runtime_error("target id " + std::to_string(targets[k]) + " at position " + std::to_string(k) +
-                                                 " is outside the vocabulary [0, " + std::to_string(hp.nVocab) + ")");
-                    if (seg < 0)
-                        throw std::runtime_error("position " + std::to_string(k) + " is padding (segment -1) but has target " +
-                                                 std::to_string(targets[k]) + "; padding must have target -1");
-                }
-            }
-            i = j;
-        }
-    }
-    return b;
+    return BatchLayout::build(model->hp.nVocab, batch, seqLen, tokens, targets, segments, needTargets, false);
 }
 
 Linear<float> Engine::linear(int layer, int t, bool training) {

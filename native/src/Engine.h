@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "BatchLayout.h"
 #include "Model.h"
 #include "ThreadPool.h"
 
@@ -52,11 +53,7 @@ public:
 private:
     struct LayerActs;  // one layer's activations, sized for the current batch
     struct Scratch;    // transients and backward buffers shared by all layers
-    struct Batch {
-        int64_t N = 0;
-        std::vector<int32_t> tokens, pos;
-        std::vector<Run> runs;
-    };
+    using Batch = BatchLayout;
     Batch prepare(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments, bool needTargets);
     Linear<float> linear(int layer, int target, bool training);
     void layerForward(int layer, const float* x, float* out, const Batch& b, bool training, LayerActs& a);

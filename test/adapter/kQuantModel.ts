@@ -19,8 +19,10 @@ export const kQuantShape = {nEmbd: 256, nHead: 4, nHeadKv: 2, headDim: 64, nFf: 
  * the real Qwen tokenizer; variant "f32" has the same weights before quantization. The tiny
  * fixtures' 64-wide rows are too short for K-quant blocks. Variant "expanded" holds, as F32, the
  * values the K-quant blocks decode to: the reference for decoding them inside the products.
+ * Variant "mixed" is "kquant" with the k and up projections expanded to F32 (the same values), so
+ * that a layer mixes quantized and unquantized matrices, as llama.cpp's quantizer can leave it.
  */
-export function kQuantModel(variant: "kquant" | "f32" | "expanded" = "kquant"): string {
+export function kQuantModel(variant: "kquant" | "f32" | "expanded" | "mixed" = "kquant"): string {
     const path = join(fixtureDir, `kquant-qwen2-1layer-v2-${variant}.gguf`);
     if (existsSync(path)) return path;
     mkdirSync(fixtureDir, {recursive: true});
@@ -48,9 +50,10 @@ export function kQuantModel(variant: "kquant" | "f32" | "expanded" = "kquant"): 
     const add = (name: string, dims: number[], quantType: number, values: Float32Array) => {
         // the f32 variant holds the very values the K-quant variant quantized
         const kQuant = quantType === GgmlType.Q4_K || quantType === GgmlType.Q6_K;
-        const type = variant !== "kquant" && kQuant ? GgmlType.F32 : quantType;
+        const expand = variant === "expanded" || (variant === "mixed" && (name === "blk.0.attn_k.weight" || name === "blk.0.ffn_up.weight"));
+        const type = (variant === "f32" || expand) && kQuant ? GgmlType.F32 : quantType;
         let stored = values;
-        if (variant === "expanded" && kQuant) {
+        if (expand && kQuant) {
             stored = new Float32Array(values.length);
             if (quantType === GgmlType.Q4_K) dequantizeQ4K(quantizeQ4K(values), stored);
             else dequantizeQ6K(quantizeQ6K(values), stored);

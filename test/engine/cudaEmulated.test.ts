@@ -10,6 +10,7 @@ import {loadNativeAddon} from "../../src/engine/loadNativeAddon.js";
 import {loraTargets, type EngineDevice, type OptimizerSettings, type TrainBatch} from "../../src/engine/TrainEngine.js";
 import type {FixtureArch, FixtureType} from "../../src/fixtures/fixtureSpecs.js";
 import {fixtureModel} from "../helpers/fixtureModel.js";
+import {kQuantModel} from "../adapter/kQuantModel.js";
 
 const adamw: OptimizerSettings = {lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clip: 1, gradScale: 1};
 // bf16 keeps 8 significant bits (a rounding is off by up to 2^-8 = 3.9e-3 relative), and a LoRA gradient is a
@@ -198,6 +199,30 @@ for (const type of ["q8_0", "q4_0", "q5_1"] as const) {
         }
     });
 }
+
+// A layer mixing Q4_K/Q6_K with F32 matrices: every matrix, the converted ones too, must land in the
+// dequantized slot, where the fused q|k|v and gate|up products read them side by side.
+test("emulated CUDA engine: a layer mixing K-quant and F32 matrices matches the CPU engine (qwen2)", {skip}, async () => {
+    const modelPath = kQuantModel("mixed");
+    const lora = {rank: 4, alpha: 8, dropout: 0, targets: [...loraTargets]};
+    const cpu = await openEngine({modelPath, device: "cpu", threads: 2, seed: 5, lora});
+    const gpu = await openEngine({modelPath, device: "cuda-emulated", threads: 2, seed: 5, lora});
+    try {
+        const state = cpu.getState();
+        for (let i = 0; i < state.weights.length; i++) state.weights[i] = state.weights[i]! + Math.sin(i) * 0.05;
+        cpu.setState(state);
+        gpu.setState(state);
+        const rc = await cpu.accumulate(batch());
+        const rg = await gpu.accumulate(batch());
+        const lossDiff = Math.abs(rg.lossSum / rg.tokens - rc.lossSum / rc.tokens);
+        console.log(`mixed: loss cpu ${(rc.lossSum / rc.tokens).toFixed(5)} gpu ${(rg.lossSum / rg.tokens).toFixed(5)}`);
+        assert.ok(lossDiff < 1e-2, `loss differs by ${lossDiff}`);
+        assertClose(compareGradients("mixed", cpu, gpu));
+    } finally {
+        cpu.close();
+        gpu.close();
+    }
+});
 
 test("emulated CUDA engine: recompute, repeat runs and resume are bit-exact (tiny llama)", {skip}, async () => {
     const kept = await open("cuda-emulated", {arch: "llama", activationMemoryMb: 1024});

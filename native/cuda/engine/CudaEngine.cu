@@ -91,29 +91,63 @@ CudaEngine::CudaEngine(const Model& model, const EngineOptions& o) : hp(model.hp
         ropeFactors = uploadVector(f, "rope factors");
     }
     hp.rope.freqFactors = nullptr;  // the host pointer belongs to the loader's model
-    layers.resize(hp.nLayer);
+    // Slot layout (also a decoded layer's fused block): the seven matrices in target order.
     int64_t slotElems = 0;
+    auto matrices = [](const LayerWeights& src) {
+        return std::array<const WeightMatrix*, NumTargets>{&src.wq, &src.wk, &src.wv, &src.wo, &src.wGate, &src.wUp, &src.wDown};
+    };
+    for (int t = 0; t < NumTargets; t++) {
+        slotOffset[t] = slotElems;
+        if (hp.nLayer > 0) slotElems += (int64_t)matrices(model.layers[0])[t]->rows * matrices(model.layers[0])[t]->cols;
+    }
+    slotOffset[NumTargets] = slotElems;
+    layers.resize(hp.nLayer);
     for (int l = 0; l < hp.nLayer; l++) {
         const LayerWeights& src = model.layers[l];
         Layer& L = layers[l];
-        const WeightMatrix* ws[NumTargets] = {&src.wq, &src.wk, &src.wv, &src.wo, &src.wGate, &src.wUp, &src.wDown};
-        for (int t = 0; t < NumTargets; t++) {
-            L.w[t] = uploadMatrix(*ws[t], "layer weights");
-            if (L.w[t].type != GGML_BF16) L.quantized = true;
+        auto ws = matrices(src);
+        L.quantized = std::any_of(ws.begin(), ws.end(), [](const WeightMatrix* w) { return !isDecodedAtLoad(w->type); });
+        if (L.quantized) {
+            for (int t = 0; t < NumTargets; t++) L.w[t] = uploadMatrix(*ws[t], "layer weights");
+        } else {
+            owned.emplace_back();
+            bf16* block = static_cast<bf16*>(owned.back().ensure((size_t)slotElems * sizeof(bf16), "layer weights"));
+            for (int t = 0; t < NumTargets; t++) {
+                const WeightMatrix& w = *ws[t];
+                if ((int64_t)w.rows * w.cols != slotOffset[t + 1] - slotOffset[t])
+                    throw std::runtime_error("layer " + std::to_string(l) + ": a weight's shape differs from layer 0's");
+                bf16* dst = block + slotOffset[t];
+                if (w.type == GGML_BF16 && w.rowBytes == (size_t)w.cols * sizeof(bf16)) {
+                    check(cudaMemcpy(dst, w.data, w.rowBytes * (size_t)w.rows, cudaMemcpyHostToDevice), "cudaMemcpy (weights)");
+                } else {
+                    DeviceBuffer raw;
+                    size_t bytes = w.rowBytes * (size_t)w.rows;
+                    void* p = raw.ensure(bytes, "layer weights");
+                    check(cudaMemcpy(p, w.data, bytes, cudaMemcpyHostToDevice), "cudaMemcpy (weights)");
+                    dequantRows(stream, dst, DeviceWeight{static_cast<const uint8_t*>(p), w.type, w.rows, w.cols, w.rowBytes}, 0, w.rows);
+                    check(cudaStreamSynchronize(stream), "converting weights to bf16");
+                }
+                L.w[t] = DeviceWeight{reinterpret_cast<const uint8_t*>(dst), (uint32_t)GGML_BF16, w.rows, w.cols, (size_t)w.cols * sizeof(bf16)};
+            }
+            L.fused = block;
         }
         L.attnNorm = uploadVector(src.attnNorm, "norms");
         L.ffnNorm = uploadVector(src.ffnNorm, "norms");
         L.qNorm = uploadVector(src.qNorm, "norms");
         L.kNorm = uploadVector(src.kNorm, "norms");
-        L.bias[TQ] = uploadVector(src.bq, "biases");
-        L.bias[TK] = uploadVector(src.bk, "biases");
-        L.bias[TV] = uploadVector(src.bv, "biases");
+        if (!src.bq.empty() || !src.bk.empty() || !src.bv.empty()) {  // zeros stand in for an absent one
+            int Q = hp.qDim(), KV = hp.kvDim();
+            std::vector<float> bias((size_t)Q + 2 * KV, 0.0f);
+            const std::vector<float>* parts[3] = {&src.bq, &src.bk, &src.bv};
+            int at[3] = {0, Q, Q + KV}, width[3] = {Q, KV, KV};
+            for (int i = 0; i < 3; i++) {
+                if (parts[i]->empty()) continue;
+                if ((int)parts[i]->size() != width[i]) throw std::runtime_error("layer " + std::to_string(l) + ": a q/k/v bias has the wrong length");
+                std::copy(parts[i]->begin(), parts[i]->end(), bias.begin() + at[i]);
+            }
+            L.qkvBias = uploadVector(bias, "biases");
+        }
     }
-    for (int t = 0; t < NumTargets; t++) {
-        slotOffset[t] = slotElems;
-        slotElems += layers.empty() ? 0 : (int64_t)layers[0].w[t].rows * layers[0].w[t].cols;
-    }
-    slotOffset[NumTargets] = slotElems;
     bool anyQuantized = std::any_of(layers.begin(), layers.end(), [](const Layer& L) { return L.quantized; });
     if (anyQuantized)
         for (DeviceBuffer& s : slots) s.ensure((size_t)slotElems * sizeof(bf16), "a layer's dequantized weights");
@@ -195,9 +229,10 @@ void CudaEngine::syncHostToDevice() {
 
 // ---- weights of a layer -------------------------------------------------------------------------
 
+// Target t's bf16 matrix; targets t, t+1, ... follow it contiguously (the fused products' operand).
 const bf16* CudaEngine::weight(int l, int t) {
     const Layer& L = layers[l];
-    if (L.w[t].type == GGML_BF16) return reinterpret_cast<const bf16*>(L.w[t].data);
+    if (!L.quantized) return L.fused + slotOffset[t];
     int s = l & 1;
     if (slotLayer[s] != l) throw std::logic_error("CUDA engine: layer " + std::to_string(l) + " used before its weights were dequantized");
     return slots[s].as<bf16>() + slotOffset[t];
@@ -210,9 +245,9 @@ void CudaEngine::materialize(int l, int next) {
         int s = layer & 1;
         if (slotLayer[s] == layer) return;
         check(cudaStreamWaitEvent(side, slotFree[s], 0), "cudaStreamWaitEvent");
-        for (int t = 0; t < NumTargets; t++) {
+        for (int t = 0; t < NumTargets; t++) {  // bf16 matrices of a mixed layer are copied: the fused products need them contiguous
             const DeviceWeight& w = layers[layer].w[t];
-            if (w.type != GGML_BF16) dequantRows(side, slots[s].as<bf16>() + slotOffset[t], w, 0, w.rows);
+            dequantRows(side, slots[s].as<bf16>() + slotOffset[t], w, 0, w.rows);
         }
         check(cudaEventRecord(slotReady[s], side), "cudaEventRecord");
         slotLayer[s] = layer;
@@ -238,52 +273,10 @@ const bf16* CudaEngine::headChunk(int v0, int vc) {
 // ---- batch --------------------------------------------------------------------------------------
 
 CudaEngine::Batch CudaEngine::prepare(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments, bool needTargets) {
-    if (batch <= 0 || seqLen <= 0) throw std::runtime_error("batch and seqLen must be positive, got " + std::to_string(batch) + " x " + std::to_string(seqLen));
-    Batch b;
-    b.N = (int64_t)batch * seqLen;
-    b.tokens.resize(b.N);
-    b.pos.resize(b.N);
-    b.runStart.resize(b.N);
-    b.runEnd.resize(b.N);
-    for (int r = 0; r < batch; r++) {
-        std::vector<int32_t> seen;
-        int64_t rowStart = (int64_t)r * seqLen, i = rowStart;
-        while (i < rowStart + seqLen) {
-            int32_t seg = segments ? segments[i] : 0;
-            int64_t j = i;
-            while (j < rowStart + seqLen && (segments ? segments[j] : 0) == seg) j++;
-            if (seg >= 0) {
-                if (std::find(seen.begin(), seen.end(), seg) != seen.end())
-                    throw std::runtime_error("row " + std::to_string(r) + ": segment " + std::to_string(seg) +
-                                             " appears in two separate places; a packed segment must be one contiguous span");
-                seen.push_back(seg);
-            }
-            for (int64_t k = i; k < j; k++) {
-                int32_t tok = tokens[k];
-                if (tok < 0 || tok >= hp.nVocab) {
-                    if (seg >= 0)
-                        throw std::runtime_error("token id " + std::to_string(tok) + " at position " + std::to_string(k) +
-                                                 " is outside the vocabulary [0, " + std::to_string(hp.nVocab) + ")");
-                    tok = 0;
-                }
-                b.tokens[k] = tok;
-                b.pos[k] = (int32_t)(k - i);
-                b.runStart[k] = (int32_t)i;
-                b.runEnd[k] = (int32_t)j;
-                if (needTargets && targets[k] >= 0) {
-                    if (targets[k] >= hp.nVocab)
-                        throw std::runtime_error("target id " + std::to_string(targets[k]) + " at position " + std::to_string(k) +
-                                                 " is outside the vocabulary [0, " + std::to_string(hp.nVocab) + ")");
-                    if (seg < 0)
-                        throw std::runtime_error("position " + std::to_string(k) + " is padding (segment -1) but has target " +
-                                                 std::to_string(targets[k]) + "; padding must have target -1");
-                }
-            }
-            i = j;
-        }
-    }
-    if (b.N > std::numeric_limits<int32_t>::max()) throw std::runtime_error("a micro-batch of " + std::to_string(b.N) + " tokens is too large; lower the batch size");
-    return b;
+    // The kernels index tokens with int32 and read each token's run bounds.
+    if ((int64_t)batch * seqLen > std::numeric_limits<int32_t>::max())
+        throw std::runtime_error("a micro-batch of " + std::to_string((int64_t)batch * seqLen) + " tokens is too large; lower the batch size");
+    return BatchLayout::build(hp.nVocab, batch, seqLen, tokens, targets, segments, needTargets, true);
 }
 
 void CudaEngine::upload(const Batch& b) {
@@ -322,7 +315,7 @@ void CudaEngine::ensureActs(Acts& a, int64_t N) {
     }
     a.lse.ensure(N * H * W, what); a.att.ensure(N * Q * B, what); a.x1.ensure(N * C * W, what);
     a.xn2.ensure(N * C * B, what); a.rstd2.ensure(N * W, what);
-    a.g.ensure(N * F * B, what); a.u.ensure(N * F * B, what); a.act.ensure(N * F * B, what);
+    a.gu.ensure(N * 2 * F * B, what); a.act.ensure(N * F * B, what);
     for (int t = 0; t < NumTargets; t++) {
         if (!(opts.targets & (1u << t))) continue;
         a.h[t].ensure(N * opts.rank * B, what);
@@ -332,16 +325,17 @@ void CudaEngine::ensureActs(Acts& a, int64_t N) {
 
 void CudaEngine::ensureScratch(int64_t N) {
     size_t C = hp.nEmbd, Q = hp.qDim(), KV = hp.kvDim(), F = hp.nFf, B = sizeof(bf16), W = sizeof(float);
-    size_t widest = std::max(std::max(C, Q), F);
+    size_t widest = std::max(std::max(C, Q), F), widestOut = std::max(std::max(C, Q + 2 * KV), 2 * F);
     const char* what = "scratch";
-    tq.ensure(N * Q * W, what); tk.ensure(N * KV * W, what);
+    tqkv.ensure(N * (Q + 2 * KV) * W, what);
+    if (hp.arch == Arch::Qwen3) { tq.ensure(N * Q * W, what); tk.ensure(N * KV * W, what); }
     o.ensure(N * C * W, what); down.ensure(N * C * W, what);
     dxn.ensure(N * C * W, what); dq.ensure(N * Q * W, what); dk.ensure(N * KV * W, what); dv.ensure(N * KV * W, what);
     if (hp.arch == Arch::Qwen3) { dqraw.ensure(N * Q * W, what); dkraw.ensure(N * KV * W, what); }
     datt.ensure(N * Q * W, what); dattb.ensure(N * Q * B, what);
-    dg.ensure(N * F * W, what); du.ensure(N * F * W, what); dact.ensure(N * F * W, what);
-    dyb.ensure(N * widest * B, what); dh.ensure(N * opts.rank * B, what); dxl.ensure(N * widest * W, what);
-    attnScratch.ensure(std::max<size_t>(16, attentionBackwardScratchBytes(N, hp.nHead, hp.headDim)), what);
+    dact.ensure(N * F * W, what);
+    dyb.ensure(N * widestOut * B, what); dh.ensure(N * opts.rank * B, what); dxl.ensure(N * widest * W, what);
+    attnScratch.ensure(std::max<size_t>(16, attentionBackwardScratchBytes(N, hp.nHead, hp.nHeadKv, hp.headDim)), what);
     outScratch.ensure(N * C * W, what);
     dxAll.ensure(N * C * W, what);
     ensureActs(shared, N);
@@ -351,8 +345,6 @@ void CudaEngine::ensureScratch(int64_t N) {
 
 CudaEngine::LinearRef CudaEngine::linear(int l, int t, bool training) {
     LinearRef L;
-    L.w = weight(l, t);
-    L.bias = layers[l].bias[t];
     L.in = layers[l].w[t].cols;
     L.out = layers[l].w[t].rows;
     L.pair = pairIndex[(size_t)l * NumTargets + t];
@@ -363,11 +355,25 @@ CudaEngine::LinearRef CudaEngine::linear(int l, int t, bool training) {
     return L;
 }
 
-// y (N,O) = x W^T + bias + scale (dropout(x) A^T) B^T ; x (N,I) bf16; saves h and dropout(x) in a
-template <typename Tout> void CudaEngine::linearForward(Tout* y, Acts& a, int t, const bf16* x, const LinearRef& L, int64_t N) {
-    GemmEngine& ge = *gemmEngine;
-    gemm<Tout>(ge, stream, false, true, (int)N, L.out, L.in, 1.0f, x, L.in, L.w, L.in, 0.0f, y, L.out, L.bias);
+// Targets t0 .. t0+nT-1 share the input x (N,I): one product over their stacked matrices,
+// y (N, O = sum of their outputs) = x [W_t0; W_t0+1; ...]^T + bias, then each target's LoRA into
+// its columns. The LoRA paths are the unfused ones (own dropout mask of x, own h).
+template <typename Tout>
+void CudaEngine::linearForward(Tout* y, Acts& a, int l, int t0, int nT, const bf16* x, const float* bias, int64_t N, bool training) {
+    int in = layers[l].w[t0].cols, O = 0;
+    for (int t = t0; t < t0 + nT; t++) O += layers[l].w[t].rows;
+    gemm<Tout>(*gemmEngine, stream, false, true, (int)N, O, in, 1.0f, x, in, weight(l, t0), in, 0.0f, y, O, bias);
+    for (int t = t0, col = 0; t < t0 + nT; t++) {
+        LinearRef L = linear(l, t, training);
+        loraForward<Tout>(y + col, O, a, t, x, L, N);
+        col += L.out;
+    }
+}
+
+// y (N, L.out; rows ldy apart) += scale (dropout(x) A^T) B^T; saves h and dropout(x) in a
+template <typename Tout> void CudaEngine::loraForward(Tout* y, int ldy, Acts& a, int t, const bf16* x, const LinearRef& L, int64_t N) {
     if (L.pair < 0) return;
+    GemmEngine& ge = *gemmEngine;
     const LoraPairInfo& p = pairInfo[L.pair];
     const bf16* xin = x;
     if (L.dropout > 0) {
@@ -379,16 +385,27 @@ template <typename Tout> void CudaEngine::linearForward(Tout* y, Acts& a, int t,
     bf16* h = a.h[t].as<bf16>();
     int r = opts.rank;
     gemm<bf16>(ge, stream, false, true, (int)N, r, L.in, 1.0f, xin, L.in, A, L.in, 0.0f, h, r);
-    gemm<Tout>(ge, stream, false, true, (int)N, L.out, r, loraScale, h, r, B, r, 1.0f, y, L.out);
+    gemm<Tout>(ge, stream, false, true, (int)N, L.out, r, loraScale, h, r, B, r, 1.0f, y, ldy);
 }
 
-// dx (N,I) = dxBeta dx + dy W (+ LoRA path); da, db += ; dy (N,O) fp32; x the forward's input
-void CudaEngine::linearBackward(float* dx, float dxBeta, const float* dy, Acts& a, int t, const bf16* x, const LinearRef& L, int64_t N) {
-    GemmEngine& ge = *gemmEngine;
-    bf16* dyB = dyb.as<bf16>();
-    convert<bf16, float>(stream, dyB, dy, N * L.out);
-    gemm<float>(ge, stream, false, false, (int)N, L.in, L.out, 1.0f, dyB, L.out, L.w, L.in, dxBeta, dx, L.in);
+// The backward of linearForward: dx (N,I) = dxBeta dx + dy [W_t0; ...] (one product, the stacked
+// matrices' input gradient) + each target's LoRA path; da, db +=. dy (N,O) bf16, the targets'
+// output gradients side by side; x the forward's input.
+void CudaEngine::linearBackward(float* dx, float dxBeta, const bf16* dy, Acts& a, int l, int t0, int nT, const bf16* x, int64_t N) {
+    int in = layers[l].w[t0].cols, O = 0;
+    for (int t = t0; t < t0 + nT; t++) O += layers[l].w[t].rows;
+    gemm<float>(*gemmEngine, stream, false, false, (int)N, in, O, 1.0f, dy, O, weight(l, t0), in, dxBeta, dx, in);
+    for (int t = t0, col = 0; t < t0 + nT; t++) {
+        LinearRef L = linear(l, t, true);
+        loraBackward(dx, dy + col, O, a, t, x, L, N);
+        col += L.out;
+    }
+}
+
+// dx += target t's LoRA input gradient; da, db +=; dy (N, L.out; rows ldy apart)
+void CudaEngine::loraBackward(float* dx, const bf16* dy, int ldy, Acts& a, int t, const bf16* x, const LinearRef& L, int64_t N) {
     if (L.pair < 0) return;
+    GemmEngine& ge = *gemmEngine;
     const LoraPairInfo& p = pairInfo[L.pair];
     int r = opts.rank;
     const bf16* xin = L.dropout > 0 ? a.xd[t].as<bf16>() : x;
@@ -397,9 +414,9 @@ void CudaEngine::linearBackward(float* dx, float dxBeta, const float* dy, Acts& 
     float* dA = loraG.as<float>() + p.offA;
     float* dB = loraG.as<float>() + p.offB;
     bf16* dH = dh.as<bf16>();
-    gemm<float>(ge, stream, true, false, L.out, r, (int)N, loraScale, dyB, L.out, a.h[t].as<bf16>(), r, 1.0f, dB, r);  // db += s dy^T h
-    gemm<bf16>(ge, stream, false, false, (int)N, r, L.out, loraScale, dyB, L.out, B, r, 0.0f, dH, r);                   // dh = s dy B
-    gemm<float>(ge, stream, true, false, r, L.in, (int)N, 1.0f, dH, r, xin, L.in, 1.0f, dA, L.in);                     // da += dh^T x
+    gemm<float>(ge, stream, true, false, L.out, r, (int)N, loraScale, dy, ldy, a.h[t].as<bf16>(), r, 1.0f, dB, r);  // db += s dy^T h
+    gemm<bf16>(ge, stream, false, false, (int)N, r, L.out, loraScale, dy, ldy, B, r, 0.0f, dH, r);                   // dh = s dy B
+    gemm<float>(ge, stream, true, false, r, L.in, (int)N, 1.0f, dH, r, xin, L.in, 1.0f, dA, L.in);                  // da += dh^T x
     if (L.dropout > 0) {
         gemm<float>(ge, stream, false, false, (int)N, L.in, r, 1.0f, dH, r, A, L.in, 0.0f, dxl.as<float>(), L.in);
         dropoutBackwardAdd(stream, dx, dxl.as<float>(), N * L.in, L.dropout, L.key);
@@ -420,28 +437,34 @@ void CudaEngine::layerForward(int l, const float* x, float* out, const Batch& b,
     RopeDevice rp = ropeDevice(hp, ropeFactors);
     const int32_t* pos = dPos.as<int32_t>();
     rmsnormForward<bf16, float>(stream, a.xn1.as<bf16>(), a.rstd1.as<float>(), x, w.attnNorm, N, C, eps);
-    linearForward<float>(tq.as<float>(), a, TQ, a.xn1.as<bf16>(), linear(l, TQ, training), N);
-    linearForward<float>(tk.as<float>(), a, TK, a.xn1.as<bf16>(), linear(l, TK, training), N);
-    linearForward<bf16>(a.v.as<bf16>(), a, TV, a.xn1.as<bf16>(), linear(l, TV, training), N);
+    // q|k|v in one product (fp32, rows QKV apart), then split into the bf16 operands of attention
+    int QKV = Q + 2 * KV;
+    float* qkv = tqkv.as<float>();
+    linearForward<float>(qkv, a, l, TQ, 3, a.xn1.as<bf16>(), w.qkvBias, N, training);
     if (qkNorm) {  // Qwen3: RMSNorm over each head's vector before RoPE; the raw projections are kept in bf16
-        convert<bf16, float>(stream, a.qraw.as<bf16>(), tq.as<float>(), N * Q);
-        convert<bf16, float>(stream, a.kraw.as<bf16>(), tk.as<float>(), N * KV);
+        convertRows<bf16, float>(stream, a.qraw.as<bf16>(), Q, qkv, QKV, N, Q);
+        convertRows<bf16, float>(stream, a.kraw.as<bf16>(), KV, qkv + Q, QKV, N, KV);
         rmsnormForward<float, bf16>(stream, tq.as<float>(), a.qrstd.as<float>(), a.qraw.as<bf16>(), w.qNorm, N * H, D, eps);
         rmsnormForward<float, bf16>(stream, tk.as<float>(), a.krstd.as<float>(), a.kraw.as<bf16>(), w.kNorm, N * Hkv, D, eps);
+        ropeForward<float>(stream, tq.as<float>(), pos, N, H, D, rp);
+        ropeForward<float>(stream, tk.as<float>(), pos, N, Hkv, D, rp);
+        convert<bf16, float>(stream, a.q.as<bf16>(), tq.as<float>(), N * Q);
+        convert<bf16, float>(stream, a.k.as<bf16>(), tk.as<float>(), N * KV);
+    } else {  // q's and k's heads are adjacent in a row: one rotation in place
+        ropeForward<float>(stream, qkv, pos, N, H + Hkv, D, rp, QKV);
+        convertRows<bf16, float>(stream, a.q.as<bf16>(), Q, qkv, QKV, N, Q);
+        convertRows<bf16, float>(stream, a.k.as<bf16>(), KV, qkv + Q, QKV, N, KV);
     }
-    ropeForward<float>(stream, tq.as<float>(), pos, N, H, D, rp);
-    ropeForward<float>(stream, tk.as<float>(), pos, N, Hkv, D, rp);
-    convert<bf16, float>(stream, a.q.as<bf16>(), tq.as<float>(), N * Q);
-    convert<bf16, float>(stream, a.k.as<bf16>(), tk.as<float>(), N * KV);
+    convertRows<bf16, float>(stream, a.v.as<bf16>(), KV, qkv + Q + KV, QKV, N, KV);
     attentionForward(stream, a.att.as<bf16>(), a.lse.as<float>(), a.q.as<bf16>(), a.k.as<bf16>(), a.v.as<bf16>(), dRunStart.as<int32_t>(),
                      dRunEnd.as<int32_t>(), N, H, Hkv, D);
-    linearForward<float>(o.as<float>(), a, TO, a.att.as<bf16>(), linear(l, TO, training), N);
+    linearForward<float>(o.as<float>(), a, l, TO, 1, a.att.as<bf16>(), nullptr, N, training);
     addInto<float>(stream, a.x1.as<float>(), x, o.as<float>(), N * C);
     rmsnormForward<bf16, float>(stream, a.xn2.as<bf16>(), a.rstd2.as<float>(), a.x1.as<float>(), w.ffnNorm, N, C, eps);
-    linearForward<bf16>(a.g.as<bf16>(), a, TGate, a.xn2.as<bf16>(), linear(l, TGate, training), N);
-    linearForward<bf16>(a.u.as<bf16>(), a, TUp, a.xn2.as<bf16>(), linear(l, TUp, training), N);
-    swigluForward(stream, a.act.as<bf16>(), a.g.as<bf16>(), a.u.as<bf16>(), N * F);
-    linearForward<float>(down.as<float>(), a, TDown, a.act.as<bf16>(), linear(l, TDown, training), N);
+    bf16* gu = a.gu.as<bf16>();  // gate|up in one product, rows 2F apart
+    linearForward<bf16>(gu, a, l, TGate, 2, a.xn2.as<bf16>(), nullptr, N, training);
+    swigluForward(stream, a.act.as<bf16>(), gu, gu + F, N, F, 2 * (int64_t)F);
+    linearForward<float>(down.as<float>(), a, l, TDown, 1, a.act.as<bf16>(), nullptr, N, training);
     addInto<float>(stream, out, a.x1.as<float>(), down.as<float>(), N * C);
 }
 
@@ -449,18 +472,21 @@ void CudaEngine::layerForward(int l, const float* x, float* out, const Batch& b,
 void CudaEngine::layerBackward(int l, float* dx, const float* x, const Batch& b, Acts& a) {
     const Layer& w = layers[l];
     int64_t N = b.N;
-    int C = hp.nEmbd, H = hp.nHead, Hkv = hp.nHeadKv, D = hp.headDim, Q = hp.qDim(), F = hp.nFf;
+    int C = hp.nEmbd, H = hp.nHead, Hkv = hp.nHeadKv, D = hp.headDim, Q = hp.qDim(), KV = hp.kvDim(), F = hp.nFf;
     bool qkNorm = hp.arch == Arch::Qwen3;
     RopeDevice rp = ropeDevice(hp, ropeFactors);
     const int32_t* pos = dPos.as<int32_t>();
+    bf16* dyB = dyb.as<bf16>();
     // MLP: out = x1 + down(swiglu(gate(xn2), up(xn2)))
-    linearBackward(dact.as<float>(), 0.0f, dx, a, TDown, a.act.as<bf16>(), linear(l, TDown, true), N);
-    swigluBackward(stream, dg.as<float>(), du.as<float>(), dact.as<float>(), a.g.as<bf16>(), a.u.as<bf16>(), N * F);
-    linearBackward(dxn.as<float>(), 0.0f, dg.as<float>(), a, TGate, a.xn2.as<bf16>(), linear(l, TGate, true), N);
-    linearBackward(dxn.as<float>(), 1.0f, du.as<float>(), a, TUp, a.xn2.as<bf16>(), linear(l, TUp, true), N);
+    convert<bf16, float>(stream, dyB, dx, N * C);
+    linearBackward(dact.as<float>(), 0.0f, dyB, a, l, TDown, 1, a.act.as<bf16>(), N);
+    const bf16* gu = a.gu.as<bf16>();  // d gate|up straight into the fused product's bf16 input gradient
+    swigluBackward<bf16>(stream, dyB, dyB + F, dact.as<float>(), gu, gu + F, N, F, 2 * (int64_t)F);
+    linearBackward(dxn.as<float>(), 0.0f, dyB, a, l, TGate, 2, a.xn2.as<bf16>(), N);
     rmsnormBackward<float>(stream, dx, dxn.as<float>(), a.x1.as<float>(), w.ffnNorm, a.rstd2.as<float>(), N, C);  // dx is now d x1
     // attention: x1 = x + o(attn(rope(q), rope(k), v))
-    linearBackward(datt.as<float>(), 0.0f, dx, a, TO, a.att.as<bf16>(), linear(l, TO, true), N);
+    convert<bf16, float>(stream, dyB, dx, N * C);
+    linearBackward(datt.as<float>(), 0.0f, dyB, a, l, TO, 1, a.att.as<bf16>(), N);
     convert<bf16, float>(stream, dattb.as<bf16>(), datt.as<float>(), N * Q);
     attentionBackward(stream, dq.as<float>(), dk.as<float>(), dv.as<float>(), dattb.as<bf16>(), a.att.as<bf16>(), a.q.as<bf16>(), a.k.as<bf16>(),
                       a.v.as<bf16>(), a.lse.as<float>(), dRunStart.as<int32_t>(), dRunEnd.as<int32_t>(), N, H, Hkv, D, attnScratch.as<void>());
@@ -470,15 +496,17 @@ void CudaEngine::layerBackward(int l, float* dx, const float* x, const Batch& b,
     float* dkIn = dk.as<float>();
     if (qkNorm) {
         zero(stream, dqraw.as<void>(), (size_t)N * Q * sizeof(float));
-        zero(stream, dkraw.as<void>(), (size_t)N * hp.kvDim() * sizeof(float));
+        zero(stream, dkraw.as<void>(), (size_t)N * KV * sizeof(float));
         rmsnormBackward<bf16>(stream, dqraw.as<float>(), dq.as<float>(), a.qraw.as<bf16>(), w.qNorm, a.qrstd.as<float>(), N * H, D);
         rmsnormBackward<bf16>(stream, dkraw.as<float>(), dk.as<float>(), a.kraw.as<bf16>(), w.kNorm, a.krstd.as<float>(), N * Hkv, D);
         dqIn = dqraw.as<float>();
         dkIn = dkraw.as<float>();
     }
-    linearBackward(dxn.as<float>(), 0.0f, dqIn, a, TQ, a.xn1.as<bf16>(), linear(l, TQ, true), N);
-    linearBackward(dxn.as<float>(), 1.0f, dkIn, a, TK, a.xn1.as<bf16>(), linear(l, TK, true), N);
-    linearBackward(dxn.as<float>(), 1.0f, dv.as<float>(), a, TV, a.xn1.as<bf16>(), linear(l, TV, true), N);
+    int QKV = Q + 2 * KV;  // dq|dk|dv side by side: the fused q|k|v product's input gradient
+    convertRows<bf16, float>(stream, dyB, QKV, dqIn, Q, N, Q);
+    convertRows<bf16, float>(stream, dyB + Q, QKV, dkIn, KV, N, KV);
+    convertRows<bf16, float>(stream, dyB + Q + KV, QKV, dv.as<float>(), KV, N, KV);
+    linearBackward(dxn.as<float>(), 0.0f, dyB, a, l, TQ, 3, a.xn1.as<bf16>(), N);
     rmsnormBackward<float>(stream, dx, dxn.as<float>(), x, w.attnNorm, a.rstd1.as<float>(), N, C);
 }
 

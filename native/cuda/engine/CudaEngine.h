@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "BatchLayout.h"
 #include "GpuEngine.h"
 #include "engine/DeviceBuffer.h"
 #include "kernels/Dequant.cuh"
@@ -30,23 +31,19 @@ public:
 
 private:
     struct Layer {
-        DeviceWeight w[NumTargets];
+        DeviceWeight w[NumTargets];  // a quantized layer's matrices as loaded (dequantized into a slot per use)
+        const bf16* fused = nullptr;  // otherwise all seven in bf16, one contiguous block laid out as a slot
         const float *attnNorm = nullptr, *ffnNorm = nullptr, *qNorm = nullptr, *kNorm = nullptr;
-        const float* bias[NumTargets] = {};
+        const float* qkvBias = nullptr;  // Qwen2: bq|bk|bv, the fused q|k|v product's epilogue bias
         bool quantized = false;
     };
     // One layer's saved activations (see layerForward for which is which).
     struct Acts {
-        DeviceBuffer xn1, rstd1, qraw, qrstd, kraw, krstd, q, k, v, lse, att, x1, xn2, rstd2, g, u, act;
+        DeviceBuffer xn1, rstd1, qraw, qrstd, kraw, krstd, q, k, v, lse, att, x1, xn2, rstd2, gu, act;
         DeviceBuffer h[NumTargets], xd[NumTargets];
     };
-    struct Batch {
-        int64_t N = 0;
-        std::vector<int32_t> tokens, pos, runStart, runEnd;
-    };
+    using Batch = BatchLayout;
     struct LinearRef {
-        const bf16* w = nullptr;
-        const float* bias = nullptr;
         int in = 0, out = 0;
         int pair = -1;  // LoRA pair index or -1
         float dropout = 0;
@@ -60,8 +57,11 @@ private:
     void materialize(int layer, int next);
     void releaseSlot(int layer);
     LinearRef linear(int layer, int target, bool training);
-    template <typename Tout> void linearForward(Tout* y, Acts& a, int target, const bf16* x, const LinearRef& L, int64_t N);
-    void linearBackward(float* dx, float dxBeta, const float* dy, Acts& a, int target, const bf16* x, const LinearRef& L, int64_t N);
+    template <typename Tout>
+    void linearForward(Tout* y, Acts& a, int l, int t0, int nT, const bf16* x, const float* bias, int64_t N, bool training);
+    template <typename Tout> void loraForward(Tout* y, int ldy, Acts& a, int t, const bf16* x, const LinearRef& L, int64_t N);
+    void linearBackward(float* dx, float dxBeta, const bf16* dy, Acts& a, int l, int t0, int nT, const bf16* x, int64_t N);
+    void loraBackward(float* dx, const bf16* dy, int ldy, Acts& a, int t, const bf16* x, const LinearRef& L, int64_t N);
     void layerForward(int l, const float* x, float* out, const Batch& b, bool training, Acts& a);
     void layerBackward(int l, float* dx, const float* x, const Batch& b, Acts& a);
     LossResult run(const Batch& b, const int32_t* targets, bool training);
@@ -86,6 +86,8 @@ private:
     const float* outputNorm = nullptr;
     const float* ropeFactors = nullptr;
     DeviceBuffer slots[2];  // bf16 weights of a quantized layer
+    // Where each target's matrix starts in a slot (or a layer's fused block), in target order, so
+    // that q|k|v and gate|up are each one matrix: the operand of one product.
     int64_t slotOffset[NumTargets + 1] = {};
     // LoRA state: fp32 master weights, gradients, AdamW moments; the bf16 copy the products read
     DeviceBuffer loraW, loraG, loraM, loraV, loraWb;
@@ -94,7 +96,7 @@ private:
     bool loraBf16Stale = true;
     // batch, scratch and activations
     DeviceBuffer dTokens, dPos, dRunStart, dRunEnd;
-    DeviceBuffer xs, tq, tk, tv, o, down, dxn, dq, dk, dv, dqraw, dkraw, datt, dattb, dg, du, dact, dyb, dh, dxl, attnScratch, outScratch;
+    DeviceBuffer xs, tqkv, tq, tk, o, down, dxn, dq, dk, dv, dqraw, dkraw, datt, dattb, dact, dyb, dh, dxl, attnScratch, outScratch;
     DeviceBuffer ceX, ceXn, ceRstd, ceLogits, ceP, ceM, ceS, ceTl, ceRescale, ceLoss, ceDxn, ceDx, ceTargetRows, ceRows, ceTargets, ceHead;
     DeviceBuffer dxAll, normScratch, normSum, ceInit, logitsOut;
     Acts shared;

@@ -11,10 +11,15 @@
 // Backward (FlashAttention-2 order, deterministic: every output element is written once by one
 // block, nothing is summed across blocks):
 //   delta kernel  Delta_i = dO_i . O_i per (head, row)
-//   kv kernel     one block per (key tile, KV head): dV += P^T dO, dK += dS^T Q over the group's
-//                 query heads in head order and over the query tiles that can see the key tile
+//   kv kernel     one block per (key tile, query head): dV_h = P^T dO, dK_h = dS^T Q over the query
+//                 tiles that can see the key tile; with one query head per KV head these are dK and
+//                 dV, else each head's partial goes to scratch and
+//   kv reduce     sums the group's partials in head order (a fixed order, no atomics)
 //   q kernel      one block per (query tile, query head): dQ += dS K over the visible key tiles
+// A block per query head rather than per KV head: the causal mask makes late key tiles cheap and
+// early ones dear, and H blocks per key tile instead of Hkv keep the GPU's SMs evenly busy.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -30,6 +35,7 @@ struct AttnArgs {
     float *dq, *dk, *dv;                            // backward outputs
     const bf16 *q, *k, *v, *o, *dout;
     const float* lseIn; float* delta;
+    float *dkPart, *dvPart;                         // (N, H*D) per-head dK, dV when H > Hkv
     const int32_t *runStart, *runEnd;
     int N, H, Hkv;
     float scale;
@@ -233,7 +239,8 @@ template <int D> __global__ void attnDeltaKernel(AttnArgs a) {
     if (live && lane == 0) a.delta[(int64_t)h * a.N + i] = s;
 }
 
-// dK, dV: grid (ceil(N/KB), Hkv), block KB/16 warps; warp rows are keys, step columns queries.
+// dK, dV of one query head: grid (ceil(N/KB), H), block KB/16 warps; warp rows are keys, step
+// columns queries.
 template <int D, bool S> __global__ void attnBackwardKvKernel(AttnArgs a) {
     constexpr int BK = AttnTiles<D, S>::KB, BQ = AttnTiles<D, S>::KQ;
     constexpr AttnSmem L = attnKvSmem<D, S>();
@@ -253,7 +260,7 @@ template <int D, bool S> __global__ void attnBackwardKvKernel(AttnArgs a) {
     int* rsS = attnAt<int>(smem, L.colVecOff(2));
     int* red = attnAt<int>(smem, L.redOff());
 
-    const int g = blockIdx.y, group = a.H / a.Hkv, k0 = blockIdx.x * BK;
+    const int h = blockIdx.y, group = a.H / a.Hkv, g = h / group, k0 = blockIdx.x * BK;
     const int64_t qs = (int64_t)a.H * D, ks = (int64_t)a.Hkv * D;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, r = lane >> 1, half = lane & 1;
     const int row = warp * 16 + r, j = k0 + row;
@@ -269,45 +276,71 @@ template <int D, bool S> __global__ void attnBackwardKvKernel(AttnArgs a) {
     float* srow = Ss + row * L.lds();
     float* dprow = dPs + row * L.lds();
     bf16* prow = Ps + row * L.ldp();
-    for (int hh = 0; hh < group; hh++) {
-        const int h = g * group + hh;
-        for (int q0 = k0; q0 < iEnd; q0 += BQ) {
-            __syncthreads();  // the previous step is done with Qs, dOs and the column data
-            int nq = min(BQ, a.N - q0);
-            attnLoadRows<D>(Qs, L.ldh(), a.q + q0 * qs + h * D, qs, nq, BQ);
-            attnLoadRows<D>(dOs, L.ldh(), a.dout + q0 * qs + h * D, qs, nq, BQ);
-            for (int c = threadIdx.x; c < BQ; c += blockDim.x) {
-                bool in = c < nq;
-                lseS[c] = in ? a.lseIn[(int64_t)h * a.N + q0 + c] : 0.0f;
-                delS[c] = in ? a.delta[(int64_t)h * a.N + q0 + c] : 0.0f;
-                rsS[c] = in ? a.runStart[q0 + c] : a.N;
-            }
-            __syncthreads();
-            if (wFirst >= a.N || q0 >= wEnd) continue;  // no query of this step sees the warp's keys
-            attnWarpABt<D, BQ>(Ks + warp * 16 * L.ldh(), L.ldh(), Qs, L.ldh(), Ss + warp * 16 * L.lds(), L.lds());
-            attnWarpABt<D, BQ>(Vs + warp * 16 * L.ldh(), L.ldh(), dOs, L.ldh(), dPs + warp * 16 * L.lds(), L.lds());
-            __syncwarp();
-            for (int c = half; c < BQ; c += 2) {
-                int i = q0 + c;
-                float p = valid && i < a.N && rsS[c] <= j && j <= i ? expf(srow[c] * a.scale - lseS[c]) : 0.0f;
-                prow[c] = toBf16(p);
-                dprow[c] = p * (dprow[c] - delS[c]);
-            }
-            __syncwarp();
-            attnWarpABAcc<BQ, D>(Ps + warp * 16 * L.ldp(), L.ldp(), dOs, L.ldh(), dVs + warp * 16 * L.ldo(), L.ldo());
-            __syncwarp();  // every lane has read P before it becomes dS
-            for (int c = half; c < BQ; c += 2) prow[c] = toBf16(dprow[c]);
-            __syncwarp();
-            attnWarpABAcc<BQ, D>(Ps + warp * 16 * L.ldp(), L.ldp(), Qs, L.ldh(), dKs + warp * 16 * L.ldo(), L.ldo());
+    for (int q0 = k0; q0 < iEnd; q0 += BQ) {
+        __syncthreads();  // the previous step is done with Qs, dOs and the column data
+        int nq = min(BQ, a.N - q0);
+        attnLoadRows<D>(Qs, L.ldh(), a.q + q0 * qs + h * D, qs, nq, BQ);
+        attnLoadRows<D>(dOs, L.ldh(), a.dout + q0 * qs + h * D, qs, nq, BQ);
+        for (int c = threadIdx.x; c < BQ; c += blockDim.x) {
+            bool in = c < nq;
+            lseS[c] = in ? a.lseIn[(int64_t)h * a.N + q0 + c] : 0.0f;
+            delS[c] = in ? a.delta[(int64_t)h * a.N + q0 + c] : 0.0f;
+            rsS[c] = in ? a.runStart[q0 + c] : a.N;
         }
+        __syncthreads();
+        if (wFirst >= a.N || q0 >= wEnd) continue;  // no query of this step sees the warp's keys
+        attnWarpABt<D, BQ>(Ks + warp * 16 * L.ldh(), L.ldh(), Qs, L.ldh(), Ss + warp * 16 * L.lds(), L.lds());
+        attnWarpABt<D, BQ>(Vs + warp * 16 * L.ldh(), L.ldh(), dOs, L.ldh(), dPs + warp * 16 * L.lds(), L.lds());
+        __syncwarp();
+        for (int c = half; c < BQ; c += 2) {
+            int i = q0 + c;
+            float p = valid && i < a.N && rsS[c] <= j && j <= i ? expf(srow[c] * a.scale - lseS[c]) : 0.0f;
+            prow[c] = toBf16(p);
+            dprow[c] = p * (dprow[c] - delS[c]);
+        }
+        __syncwarp();
+        attnWarpABAcc<BQ, D>(Ps + warp * 16 * L.ldp(), L.ldp(), dOs, L.ldh(), dVs + warp * 16 * L.ldo(), L.ldo());
+        __syncwarp();  // every lane has read P before it becomes dS
+        for (int c = half; c < BQ; c += 2) prow[c] = toBf16(dprow[c]);
+        __syncwarp();
+        attnWarpABAcc<BQ, D>(Ps + warp * 16 * L.ldp(), L.ldp(), Qs, L.ldh(), dKs + warp * 16 * L.ldo(), L.ldo());
     }
     __syncthreads();
     if (!valid) return;
-    float* dk = a.dk + j * ks + g * D;
-    float* dv = a.dv + j * ks + g * D;
-    for (int d = half; d < D; d += 2) {
-        dk[d] = dkrow[d] * a.scale;
-        dv[d] = dvrow[d];
+    if (group == 1) {
+        float* dk = a.dk + j * ks + g * D;
+        float* dv = a.dv + j * ks + g * D;
+        for (int d = half; d < D; d += 2) {
+            dk[d] = dkrow[d] * a.scale;
+            dv[d] = dvrow[d];
+        }
+    } else {
+        float* dk = a.dkPart + j * qs + h * D;
+        float* dv = a.dvPart + j * qs + h * D;
+        for (int d = half; d < D; d += 2) {
+            dk[d] = dkrow[d];
+            dv[d] = dvrow[d];
+        }
+    }
+}
+
+// dK, dV (N, Hkv*D) = the sums of the group's per-head partials (N, H*D) in head order; a KV
+// head's group is contiguous in a row of the partials.
+template <int D> __global__ void attnReduceKvKernel(AttnArgs a) {
+    const int group = a.H / a.Hkv;
+    const int64_t n = (int64_t)a.N * a.Hkv * D;
+    for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += (int64_t)gridDim.x * blockDim.x) {
+        int64_t j = e / ((int64_t)a.Hkv * D);
+        int rem = (int)(e - j * a.Hkv * D), g = rem / D, d = rem - g * D;
+        const float* pk = a.dkPart + j * a.H * D + (int64_t)g * group * D + d;
+        const float* pv = a.dvPart + j * a.H * D + (int64_t)g * group * D + d;
+        float sk = 0.0f, sv = 0.0f;
+        for (int hh = 0; hh < group; hh++) {
+            sk += pk[hh * D];
+            sv += pv[hh * D];
+        }
+        a.dk[e] = sk * a.scale;
+        a.dv[e] = sv;
     }
 }
 
@@ -405,7 +438,11 @@ template <int D> inline void attentionForwardD(AttnTiling t, cudaStream_t stream
 template <int D> inline void attentionBackwardD(AttnTiling t, cudaStream_t stream, const AttnArgs& a) {
     int64_t pairs = (int64_t)a.N * a.H;
     dittoLaunch(attnDeltaKernel<D>, dim3((unsigned)((pairs + 7) / 8)), dim3(256), 0, stream, a);
-    attnLaunch<attnKvSmem<D, false>, attnKvSmem<D, true>>(t, attnBackwardKvKernel<D, false>, attnBackwardKvKernel<D, true>, a.Hkv, stream, a);
+    attnLaunch<attnKvSmem<D, false>, attnKvSmem<D, true>>(t, attnBackwardKvKernel<D, false>, attnBackwardKvKernel<D, true>, a.H, stream, a);
+    if (a.H > a.Hkv) {
+        int64_t n = (int64_t)a.N * a.Hkv * D;
+        dittoLaunch(attnReduceKvKernel<D>, dim3((unsigned)std::min<int64_t>((n + 255) / 256, 4096)), dim3(256), 0, stream, a);
+    }
     attnLaunch<attnQSmem<D, false>, attnQSmem<D, true>>(t, attnBackwardQKernel<D, false>, attnBackwardQKernel<D, true>, a.H, stream, a);
 }
 
@@ -443,10 +480,11 @@ inline void attentionForward(cudaStream_t stream, bf16* out, float* lse, const b
     attentionForwardTiled(AttnTiling::Auto, stream, out, lse, q, k, v, runStart, runEnd, N, H, Hkv, D);
 }
 
-// Scratch the backward needs: Delta (H, N) fp32.
-inline size_t attentionBackwardScratchBytes(int64_t N, int H, int D) {
-    (void)D;
-    return ((size_t)N * H * sizeof(float) + 255) / 256 * 256;
+// Scratch the backward needs: Delta (H, N) fp32 and, when H > Hkv, the per-head dK and dV partials
+// (N, H*D) fp32 each.
+inline size_t attnDeltaBytes(int64_t N, int H) { return ((size_t)N * H * sizeof(float) + 255) / 256 * 256; }
+inline size_t attentionBackwardScratchBytes(int64_t N, int H, int Hkv, int D) {
+    return attnDeltaBytes(N, H) + (H > Hkv ? 2 * (size_t)N * H * D * sizeof(float) : 0);
 }
 
 // dq (N, H*D), dk and dv (N, Hkv*D) fp32, overwritten; out and lse from the forward.
@@ -457,6 +495,10 @@ inline void attentionBackwardTiled(AttnTiling tiling, cudaStream_t stream, float
     AttnArgs a{};
     a.dq = dq; a.dk = dk; a.dv = dv; a.dout = dout; a.o = out; a.q = q; a.k = k; a.v = v; a.lseIn = lse;
     a.delta = static_cast<float*>(scratch);
+    if (H > Hkv) {
+        a.dkPart = reinterpret_cast<float*>(static_cast<unsigned char*>(scratch) + attnDeltaBytes(N, H));
+        a.dvPart = a.dkPart + (size_t)N * H * D;
+    }
     a.runStart = runStart; a.runEnd = runEnd;
     a.N = N; a.H = H; a.Hkv = Hkv; a.scale = (float)(1.0 / std::sqrt((double)D));
     attnDispatch(D, [&](auto d) { attentionBackwardD<decltype(d)::value>(tiling, stream, a); });

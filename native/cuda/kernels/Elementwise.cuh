@@ -213,7 +213,7 @@ constexpr int kRopeMaxHalf = 128;  // nRot <= 256
 
 // One block per token: the token's nRot/2 cos/sin pairs once (in double, as the CPU computes them,
 // then rounded to float), then every head's pairs rotated in place.
-template <typename T> __global__ void ropeKernel(T* x, const int32_t* pos, int H, int D, RopeDevice rp, float sign) {
+template <typename T> __global__ void ropeKernel(T* x, const int32_t* pos, int H, int D, int64_t ld, RopeDevice rp, float sign) {
     DITTO_SHARED(float, cs, kRopeMaxHalf);
     DITTO_SHARED(float, sn, kRopeMaxHalf);
     int64_t i = blockIdx.x;
@@ -225,7 +225,7 @@ template <typename T> __global__ void ropeKernel(T* x, const int32_t* pos, int H
         sn[k] = (float)(sign * sin(theta));
     }
     __syncthreads();
-    T* xi = x + i * H * D;
+    T* xi = x + i * ld;
     for (int e = threadIdx.x; e < H * half; e += blockDim.x) {
         int h = e / half, k = e - h * half;
         int a = rp.mode == 0 ? 2 * k : k, b = rp.mode == 0 ? 2 * k + 1 : k + half;
@@ -235,78 +235,99 @@ template <typename T> __global__ void ropeKernel(T* x, const int32_t* pos, int H
         v[b] = fromFloat<T>(__fmul_rn(x0, sn[k]) + __fmul_rn(x1, cs[k]));
     }
 }
-// x (N,H,D) rotated in place by position pos[i]; dims at and beyond nRot untouched
+// x (N,H,D) rotated in place by position pos[i]; dims at and beyond nRot untouched. ld: elements
+// from one token's first head to the next token's (0: H * D), so that q and k can be rotated in
+// place inside the fused q|k|v product's output.
 inline void ropeCheck(const RopeDevice& rp, int D) {
     if (rp.nRot > D || rp.nRot % 2 || rp.nRot / 2 > kRopeMaxHalf)
         throw std::runtime_error("rope: nRot " + std::to_string(rp.nRot) + " must be even, <= head dim " + std::to_string(D) + " and <= 256");
 }
-template <typename T> void ropeForward(cudaStream_t stream, T* x, const int32_t* pos, int64_t N, int H, int D, RopeDevice rp) {
+template <typename T> void ropeForward(cudaStream_t stream, T* x, const int32_t* pos, int64_t N, int H, int D, RopeDevice rp, int64_t ld = 0) {
     if (N <= 0 || rp.nRot <= 0) return;
     ropeCheck(rp, D);
-    dittoLaunch(ropeKernel<T>, dim3((unsigned)N), dim3(kThreads), 0, stream, x, pos, H, D, rp, 1.0f);
+    dittoLaunch(ropeKernel<T>, dim3((unsigned)N), dim3(kThreads), 0, stream, x, pos, H, D, ld ? ld : (int64_t)H * D, rp, 1.0f);
 }
 // the inverse rotation: a rotation's transpose, so the gradient rotates back
-template <typename T> void ropeBackward(cudaStream_t stream, T* dx, const int32_t* pos, int64_t N, int H, int D, RopeDevice rp) {
+template <typename T> void ropeBackward(cudaStream_t stream, T* dx, const int32_t* pos, int64_t N, int H, int D, RopeDevice rp, int64_t ld = 0) {
     if (N <= 0 || rp.nRot <= 0) return;
     ropeCheck(rp, D);
-    dittoLaunch(ropeKernel<T>, dim3((unsigned)N), dim3(kThreads), 0, stream, dx, pos, H, D, rp, -1.0f);
+    dittoLaunch(ropeKernel<T>, dim3((unsigned)N), dim3(kThreads), 0, stream, dx, pos, H, D, ld ? ld : (int64_t)H * D, rp, -1.0f);
 }
 
 // ---- SwiGLU -------------------------------------------------------------------------------------
 
-template <int V> __global__ void swigluForwardKernel(bf16* out, const bf16* gate, const bf16* up, int64_t n) {
+// gate and up are (rows, F) matrices with row stride ld (the fused gate|up product's output has
+// ld = 2F, up = gate + F); out and dout are (rows, F) contiguous. i runs over out; a vector of V
+// never straddles a row (the launchers take V > 1 only when F and ld are multiples of V).
+__device__ __forceinline__ int64_t stridedIndex(int64_t i, int F, int64_t ld) {
+    int64_t row = i / F;
+    return row * ld + (i - row * F);
+}
+template <int V> __global__ void swigluForwardKernel(bf16* out, const bf16* gate, const bf16* up, int64_t n, int F, int64_t ld) {
     DITTO_GRID_STRIDE(V, n, i) {
         if (i + V <= n) {
+            int64_t s = stridedIndex(i, F, ld);
             float g[V], u[V];
-            loadF<V>(gate + i, g);
-            loadF<V>(up + i, u);
+            loadF<V>(gate + s, g);
+            loadF<V>(up + s, u);
 #pragma unroll
             for (int j = 0; j < V; j++) g[j] = swigluValue(g[j], u[j]);
             storeF<V>(out + i, g);
         } else {
-            for (int64_t j = i; j < n; j++) out[j] = toBf16(swigluValue(toFloat(gate[j]), toFloat(up[j])));
-        }
-    }
-}
-template <typename Tg, int V> __global__ void swigluBackwardKernel(Tg* dgate, Tg* dup, const float* dout, const bf16* gate, const bf16* up, int64_t n) {
-    DITTO_GRID_STRIDE(V, n, i) {
-        if (i + V <= n) {
-            float d[V], g[V], u[V], dg[V], du[V];
-            loadF<V>(dout + i, d);
-            loadF<V>(gate + i, g);
-            loadF<V>(up + i, u);
-#pragma unroll
-            for (int j = 0; j < V; j++) swigluGrads(d[j], g[j], u[j], dg[j], du[j]);
-            storeF<V>(dgate + i, dg);
-            storeF<V>(dup + i, du);
-        } else {
             for (int64_t j = i; j < n; j++) {
-                float dg, du;
-                swigluGrads(dout[j], toFloat(gate[j]), toFloat(up[j]), dg, du);
-                dgate[j] = fromFloat<Tg>(dg);
-                dup[j] = fromFloat<Tg>(du);
+                int64_t s = stridedIndex(j, F, ld);
+                out[j] = toBf16(swigluValue(toFloat(gate[s]), toFloat(up[s])));
             }
         }
     }
 }
-// out = silu(gate) * up
-inline void swigluForward(cudaStream_t stream, bf16* out, const bf16* gate, const bf16* up, int64_t n) {
-    if (n <= 0) return;
-    if (allAligned(16, (const void*)out, (const void*)gate, (const void*)up))
-        dittoLaunch(swigluForwardKernel<kVec>, strideGrid((n + kVec - 1) / kVec, kThreads), dim3(kThreads), 0, stream, out, gate, up, n);
-    else
-        dittoLaunch(swigluForwardKernel<1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, out, gate, up, n);
+template <typename Tg, int V>
+__global__ void swigluBackwardKernel(Tg* dgate, Tg* dup, const float* dout, const bf16* gate, const bf16* up, int64_t n, int F, int64_t ld) {
+    DITTO_GRID_STRIDE(V, n, i) {
+        if (i + V <= n) {
+            int64_t s = stridedIndex(i, F, ld);
+            float d[V], g[V], u[V], dg[V], du[V];
+            loadF<V>(dout + i, d);
+            loadF<V>(gate + s, g);
+            loadF<V>(up + s, u);
+#pragma unroll
+            for (int j = 0; j < V; j++) swigluGrads(d[j], g[j], u[j], dg[j], du[j]);
+            storeF<V>(dgate + s, dg);
+            storeF<V>(dup + s, du);
+        } else {
+            for (int64_t j = i; j < n; j++) {
+                int64_t s = stridedIndex(j, F, ld);
+                float dg, du;
+                swigluGrads(dout[j], toFloat(gate[s]), toFloat(up[s]), dg, du);
+                dgate[s] = fromFloat<Tg>(dg);
+                dup[s] = fromFloat<Tg>(du);
+            }
+        }
+    }
 }
-// dgate, dup overwritten. Tg float (the contract) or bf16: the gradients only feed products, and
-// writing them as bf16 here saves a float write and a convert pass (16 F bytes per token).
-template <typename Tg>
-void swigluBackward(cudaStream_t stream, Tg* dgate, Tg* dup, const float* dout, const bf16* gate, const bf16* up, int64_t n) {
+// out (rows,F) = silu(gate) * up; gate and up rows ld apart (0: F)
+inline void swigluForward(cudaStream_t stream, bf16* out, const bf16* gate, const bf16* up, int64_t rows, int F, int64_t ld = 0) {
+    int64_t n = rows * F;
     if (n <= 0) return;
-    if (allAligned(sizeof(Tg) * kVec, (const void*)dgate, (const void*)dup) && allAligned(32, (const void*)dout) &&
-        allAligned(16, (const void*)gate, (const void*)up))
-        dittoLaunch(swigluBackwardKernel<Tg, kVec>, strideGrid((n + kVec - 1) / kVec, kThreads), dim3(kThreads), 0, stream, dgate, dup, dout, gate, up, n);
+    if (!ld) ld = F;
+    if (F % kVec == 0 && ld % kVec == 0 && allAligned(16, (const void*)out, (const void*)gate, (const void*)up))
+        dittoLaunch(swigluForwardKernel<kVec>, strideGrid((n + kVec - 1) / kVec, kThreads), dim3(kThreads), 0, stream, out, gate, up, n, F, ld);
     else
-        dittoLaunch(swigluBackwardKernel<Tg, 1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, dgate, dup, dout, gate, up, n);
+        dittoLaunch(swigluForwardKernel<1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, out, gate, up, n, F, ld);
+}
+// dgate, dup overwritten, laid out as gate and up (rows ld apart). Tg float (the contract) or bf16:
+// the gradients only feed products, and the engine writes them as bf16 straight into the fused
+// gate|up product's input gradient, which saves a float write and a convert pass (16 F bytes per token).
+template <typename Tg>
+void swigluBackward(cudaStream_t stream, Tg* dgate, Tg* dup, const float* dout, const bf16* gate, const bf16* up, int64_t rows, int F, int64_t ld = 0) {
+    int64_t n = rows * F;
+    if (n <= 0) return;
+    if (!ld) ld = F;
+    if (F % kVec == 0 && ld % kVec == 0 && allAligned(sizeof(Tg) * kVec, (const void*)dgate, (const void*)dup) && allAligned(32, (const void*)dout) &&
+        allAligned(16, (const void*)gate, (const void*)up))
+        dittoLaunch(swigluBackwardKernel<Tg, kVec>, strideGrid((n + kVec - 1) / kVec, kThreads), dim3(kThreads), 0, stream, dgate, dup, dout, gate, up, n, F, ld);
+    else
+        dittoLaunch(swigluBackwardKernel<Tg, 1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, dgate, dup, dout, gate, up, n, F, ld);
 }
 
 // ---- residual add, dropout, converts ------------------------------------------------------------
@@ -403,6 +424,34 @@ template <typename Tout, typename Tin> void convert(cudaStream_t stream, Tout* o
         dittoLaunch(convertKernel<Tout, Tin, 1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, out, in, n);
 }
 
+// out (rows, cols) with row stride ldo = in (rows, cols) with row stride ldi, converted: the
+// column slices of a fused product's output to and from contiguous matrices.
+template <typename Tout, typename Tin, int V>
+__global__ void convertRowsKernel(Tout* out, int64_t ldo, const Tin* in, int64_t ldi, int64_t n, int cols) {
+    DITTO_GRID_STRIDE(V, n, i) {
+        int64_t row = i / cols, col = i - row * cols;
+        if (i + V <= n) {
+            float v[V];
+            loadF<V>(in + row * ldi + col, v);
+            storeF<V>(out + row * ldo + col, v);
+        } else {
+            for (int64_t j = i; j < n; j++) {
+                int64_t r = j / cols, c = j - r * cols;
+                out[r * ldo + c] = fromFloat<Tout>(toFloat(in[r * ldi + c]));
+            }
+        }
+    }
+}
+template <typename Tout, typename Tin>
+void convertRows(cudaStream_t stream, Tout* out, int64_t ldo, const Tin* in, int64_t ldi, int64_t rows, int cols) {
+    int64_t n = rows * cols;
+    if (n <= 0) return;
+    if (cols % kVec == 0 && ldo % kVec == 0 && ldi % kVec == 0 && alignedTo(out, sizeof(Tout) * kVec) && alignedTo(in, sizeof(Tin) * kVec))
+        dittoLaunch(convertRowsKernel<Tout, Tin, kVec>, strideGrid((n + kVec - 1) / kVec, kThreads), dim3(kThreads), 0, stream, out, ldo, in, ldi, n, cols);
+    else
+        dittoLaunch(convertRowsKernel<Tout, Tin, 1>, strideGrid(n, kThreads), dim3(kThreads), 0, stream, out, ldo, in, ldi, n, cols);
+}
+
 // Bytes [0, head) and [head + 16 * n16, bytes) one at a time, the 16-byte-aligned body as vectors W.
 template <typename W> __global__ void zeroKernel(uint8_t* p, int64_t head, int64_t n16, int64_t tail) {
     int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x, stride = (int64_t)gridDim.x * blockDim.x;
@@ -490,6 +539,7 @@ using ew::addInto;
 using ew::dropoutForward;
 using ew::dropoutBackwardAdd;
 using ew::convert;
+using ew::convertRows;
 using ew::zero;
 using ew::gatherRows;
 using ew::scatterRows;

@@ -206,7 +206,7 @@ void runCase(const AttnCase& c, unsigned seed, AttnTiling tiling = AttnTiling::A
     for (size_t i = 0; i < nq; i++) outRef[i] = toBf16(ref.out[i]);
     DeviceArray<bf16> o(outRef);
     DeviceArray<float> lseIn(ref.lse), dq(nq), dk(nk), dv(nk);
-    DeviceArray<unsigned char> scratch(ditto::cuda::attentionBackwardScratchBytes(N, c.H, c.D));
+    DeviceArray<unsigned char> scratch(ditto::cuda::attentionBackwardScratchBytes(N, c.H, c.Hkv, c.D));
     auto backward = [&] {
         ditto::cuda::attentionBackwardTiled(tiling, 0, dq.p, dk.p, dv.p, dout.p, o.p, q.p, k.p, v.p, lseIn.p, rs.p, re.p, N, c.H,
                                             c.Hkv, c.D, scratch.p);
@@ -240,6 +240,8 @@ void runCase(const AttnCase& c, unsigned seed, AttnTiling tiling = AttnTiling::A
 KERNEL_TEST(attention_gqa_d16) { runCase({4, 2, 16, {{1, 5, 37, 70, 7}, {70, 37, 5, 1, 7}}}, 1); }
 KERNEL_TEST(attention_gqa_d32) { runCase({4, 2, 32, {{1, 5, 37, 70, 7}, {70, 37, 5, 1, 7}}}, 2); }
 // No GQA; N not a multiple of any tile.
+// Seven query heads per KV head (Qwen2.5-7B's group): seven partial dK, dV summed per KV head.
+KERNEL_TEST(attention_gqa_group7) { runCase({7, 1, 16, {{1, 37, 70}}}, 13); }
 KERNEL_TEST(attention_mha_d32) { runCase({3, 3, 32, {{40, 1, 59}}}, 3); }
 // One run across four 64-row tiles: the online softmax rescales, the backward walks many tiles.
 KERNEL_TEST(attention_long_run) { runCase({2, 1, 16, {{200}}}, 4); }

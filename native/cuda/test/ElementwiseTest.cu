@@ -11,6 +11,7 @@
 //   for the device's double sin/cos rounding a cos to the neighbouring float.
 // - fp32 SwiGLU backward: expf against a double reference, measured <= 3.9e-6 (1e-5).
 // - dropout (masks and values), copies, converts, adds, zero: bit for bit (tolerance 0).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -154,6 +155,42 @@ template <typename T> void ropeCase(ditto::RopeMode mode, int64_t N, int H, int 
     }
 }
 
+// q and k rotated in place inside a fused q|k|v row (ld wider than H * D): the heads rotate as in a
+// contiguous matrix and the rest of the row (v) keeps its bits.
+KERNEL_TEST(rope_strided) {
+    int64_t N = 21;
+    int H = 5, D = 64, ld = 7 * 64;
+    std::mt19937 rng(18);
+    auto x = randoms<float>(rng, (size_t)N * ld, -1.0f, 1.0f);
+    std::vector<int32_t> pos(N);
+    for (int64_t i = 0; i < N; i++) pos[i] = (int32_t)(3 * i + 1);
+    ditto::RopeParams rp;
+    rp.mode = ditto::RopeMode::Neox;
+    rp.nRot = D;
+    rp.base = 1000000;
+    RopeDevice rd;
+    rd.mode = 1;
+    rd.nRot = D;
+    rd.base = rp.base;
+    Dev<int32_t> dpos(pos);
+    for (int sign : {1, -1}) {
+        std::vector<float> want = x, packed((size_t)N * H * D);
+        for (int64_t i = 0; i < N; i++) std::copy(&x[i * ld], &x[i * ld] + H * D, &packed[i * H * D]);
+        ditto::ropeApply<float>(nullptr, packed.data(), pos.data(), N, H, D, rp, sign);
+        for (int64_t i = 0; i < N; i++) std::copy(&packed[i * H * D], &packed[(i + 1) * H * D], &want[i * ld]);
+        Dev<float> dx(x);
+        if (sign > 0) ropeForward<float>(nullptr, dx.p, dpos.p, N, H, D, rd, ld);
+        else ropeBackward<float>(nullptr, dx.p, dpos.p, N, H, D, rd, ld);
+        std::vector<float> got = dx.get();
+        expectClose(sign > 0 ? "fwd strided" : "bwd strided", got, want, kTolRope);
+        for (int64_t i = 0; i < N; i++)
+            if (std::memcmp(&got[i * ld + H * D], &x[i * ld + H * D], (ld - H * D) * sizeof(float)) != 0) {
+                failCurrentTest("rope changed the row beyond its heads");
+                return;
+            }
+    }
+}
+
 KERNEL_TEST(rope) {
     ropeCase<float>(ditto::RopeMode::Norm, 19, 3, 64, 64, true, 1.0, 11);
     ropeCase<float>(ditto::RopeMode::Neox, 19, 3, 64, 64, true, 1.0, 12);
@@ -166,38 +203,49 @@ KERNEL_TEST(rope) {
 
 // ---- SwiGLU ----
 
-void swigluCase(int64_t n, int pad, uint32_t seed) {
+// gate and up as the fused gate|up product leaves them: rows ld apart (ld = 2F, up = gate + F,
+// when fused), out and dout contiguous; the gradients land in the same layout and the columns
+// between rows keep their contents.
+void swigluCase(int64_t rows, int F, int64_t ld, int pad, uint32_t seed) {
     std::mt19937 rng(seed);
-    auto g = randoms<bf16>(rng, n, -8.0f, 8.0f), u = randoms<bf16>(rng, n, -3.0f, 3.0f);
+    size_t span = (size_t)rows * ld, n = (size_t)rows * F;
+    auto g = randoms<bf16>(rng, span, -8.0f, 8.0f), u = randoms<bf16>(rng, span, -3.0f, 3.0f);
     auto dout = randoms<float>(rng, n, -1.0f, 1.0f);
-    std::vector<float> wantOut(n), wantDg(n), wantDu(n);
-    for (int64_t i = 0; i < n; i++) {  // VecMath's formulas in double
-        double gv = toFloat(g[i]), uv = toFloat(u[i]), s = 1.0 / (1.0 + std::exp(-gv));
-        wantOut[i] = (float)(gv * s * uv);
-        wantDu[i] = (float)(dout[i] * gv * s);
-        wantDg[i] = (float)(dout[i] * uv * s * (1 + gv * (1 - s)));
-    }
-    Dev<bf16> dgate(g, pad), dup(u, pad), out(n, pad), dgb(n, pad), dub(n, pad);
-    Dev<float> ddout(dout, pad), dg(n, pad), du(n, pad);
-    swigluForward(nullptr, out.p, dgate.p, dup.p, n);
-    swigluBackward(nullptr, dg.p, du.p, ddout.p, dgate.p, dup.p, n);
-    swigluBackward(nullptr, dgb.p, dub.p, ddout.p, dgate.p, dup.p, n);  // bf16 gradients
-    char what[80];
-    std::snprintf(what, sizeof what, "fwd n=%lld pad=%d", (long long)n, pad);
+    auto sentinel = randoms<float>(rng, span, 5.0f, 6.0f);
+    std::vector<float> wantOut(n), wantDg = sentinel, wantDu = sentinel;
+    for (int64_t r = 0; r < rows; r++)
+        for (int c = 0; c < F; c++) {  // VecMath's formulas in double
+            size_t i = (size_t)r * F + c, s = (size_t)r * ld + c;
+            double gv = toFloat(g[s]), uv = toFloat(u[s]), sg = 1.0 / (1.0 + std::exp(-gv));
+            wantOut[i] = (float)(gv * sg * uv);
+            wantDu[s] = (float)(dout[i] * gv * sg);
+            wantDg[s] = (float)(dout[i] * uv * sg * (1 + gv * (1 - sg)));
+        }
+    std::vector<bf16> sentinelB(span);
+    for (size_t i = 0; i < span; i++) sentinelB[i] = toBf16(sentinel[i]);
+    Dev<bf16> dgate(g, pad), dup(u, pad), out(n, pad), dgb(sentinelB, pad), dub(sentinelB, pad);
+    Dev<float> ddout(dout, pad), dg(sentinel, pad), du(sentinel, pad);
+    swigluForward(nullptr, out.p, dgate.p, dup.p, rows, F, ld);
+    swigluBackward(nullptr, dg.p, du.p, ddout.p, dgate.p, dup.p, rows, F, ld);
+    swigluBackward(nullptr, dgb.p, dub.p, ddout.p, dgate.p, dup.p, rows, F, ld);  // bf16 gradients
+    char what[100];
+    std::snprintf(what, sizeof what, "fwd %lldx%d ld=%lld pad=%d", (long long)rows, F, (long long)ld, pad);
     expectClose(what, floats(out.get()), wantOut, kTolBf16);
-    std::snprintf(what, sizeof what, "bwd dgate n=%lld pad=%d", (long long)n, pad);
+    std::snprintf(what, sizeof what, "bwd dgate %lldx%d ld=%lld pad=%d", (long long)rows, F, (long long)ld, pad);
     expectClose(what, dg.get(), wantDg, kTolSwiglu);
-    std::snprintf(what, sizeof what, "bwd dup n=%lld pad=%d", (long long)n, pad);
+    std::snprintf(what, sizeof what, "bwd dup %lldx%d ld=%lld pad=%d", (long long)rows, F, (long long)ld, pad);
     expectClose(what, du.get(), wantDu, kTolSwiglu);
-    std::snprintf(what, sizeof what, "bwd bf16 dgate n=%lld pad=%d", (long long)n, pad);
+    std::snprintf(what, sizeof what, "bwd bf16 dgate %lldx%d ld=%lld pad=%d", (long long)rows, F, (long long)ld, pad);
     expectClose(what, floats(dgb.get()), wantDg, kTolBf16);
-    std::snprintf(what, sizeof what, "bwd bf16 dup n=%lld pad=%d", (long long)n, pad);
+    std::snprintf(what, sizeof what, "bwd bf16 dup %lldx%d ld=%lld pad=%d", (long long)rows, F, (long long)ld, pad);
     expectClose(what, floats(dub.get()), wantDu, kTolBf16);
 }
 
 KERNEL_TEST(swiglu) {
-    swigluCase(8 * 700 + 5, 0, 21);
-    swigluCase(1001, 1, 22);
+    swigluCase(7, 800, 800, 0, 21);    // contiguous, vectors
+    swigluCase(1, 1001, 1001, 1, 22);  // misaligned: scalar path
+    swigluCase(9, 96, 192, 0, 23);     // the fused gate|up layout, vectors
+    swigluCase(5, 37, 80, 0, 24);      // odd width, strided: scalar path
 }
 
 // ---- dropout: the CPU engine's masks, bit for bit ----
@@ -336,6 +384,32 @@ KERNEL_TEST(add_convert_zero) {
             if (!ok) failCurrentTest("zero cleared the wrong bytes");
         }
     }
+}
+
+// convertRows: a column slice of a wider matrix to a contiguous one and back into a slice, bit for
+// bit; the elements outside the slice untouched.
+template <typename Tout> void convertRowsCase(int64_t rows, int cols, int64_t ldi, int64_t ldo, int pad, uint32_t seed) {
+    std::mt19937 rng(seed);
+    auto in = randoms<float>(rng, (size_t)rows * ldi, -3.0f, 3.0f);
+    auto dst = randoms<Tout>(rng, (size_t)rows * ldo, 7.0f, 8.0f);
+    std::vector<float> want = floats(dst);
+    for (int64_t r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) want[r * ldo + c] = asF(fromF<Tout>(in[r * ldi + c]));
+    Dev<float> din(in, pad);
+    Dev<Tout> dout(dst, pad);
+    convertRows<Tout, float>(nullptr, dout.p, ldo, din.p, ldi, rows, cols);
+    char what[100];
+    std::snprintf(what, sizeof what, "convertRows %s<-f32 %lldx%d ldi=%lld ldo=%lld pad=%d", typeName<Tout>(), (long long)rows, cols,
+                  (long long)ldi, (long long)ldo, pad);
+    expectSame(what, floats(dout.get()), want);
+}
+
+KERNEL_TEST(convert_rows) {
+    convertRowsCase<bf16>(13, 64, 192, 64, 0, 61);   // the v slice of a fused q|k|v output, vectors
+    convertRowsCase<bf16>(13, 64, 64, 192, 0, 62);   // into a slice of the fused input gradient
+    convertRowsCase<float>(11, 40, 120, 40, 0, 63);
+    convertRowsCase<bf16>(7, 33, 100, 50, 0, 64);    // odd width: scalar path
+    convertRowsCase<bf16>(7, 64, 192, 64, 1, 65);    // misaligned: scalar path
 }
 
 }  // namespace
