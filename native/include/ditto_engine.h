@@ -131,8 +131,10 @@ double ditto_selftest_gradcheck(char* report, size_t report_size);
 double ditto_selftest_dequant(char* report, size_t report_size);
 
 /* Checks the float matrix products (every blocking path, F32/F16/BF16/Q8_0/Q4_K/Q6_K weights) with
- * every kernel this CPU supports against double loops on the same values; the report names the
- * kernels skipped. Returns the largest relative difference, report as above. */
+ * every kernel this CPU supports against double loops on the same values, and, where the CPU has
+ * AVX512-BF16, the bf16 weight products against double loops on the bf16-rounded values (the line
+ * also gives their difference from the fp32 values); the report names the kernels skipped.
+ * Returns the largest relative difference, report as above. */
 double ditto_selftest_gemm(char* report, size_t report_size);
 
 /* Name of the matrix kernel training uses: "avx512f", "avx2" or "portable" (the widest this CPU
