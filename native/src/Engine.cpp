@@ -62,13 +62,7 @@ Engine::Engine(const EngineOptions& o) : opts(o) {
         if (!why.empty()) throw std::runtime_error(why);
     }
     model = loadModel(o.modelPath);
-    if (o.bf16) {
-        auto mark = [](WeightMatrix& w) { w.bf16 = bf16WeightType(w.type); };
-        mark(model->tokenEmbd);  // the tied head; lookups decode rows and are unaffected
-        mark(model->output);
-        for (LayerWeights& L : model->layers)
-            for (WeightMatrix* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown}) mark(*w);
-    }
+    bf16Products = o.bf16 && markBf16Products(*model);
     int threads = o.threads > 0 ? o.threads : (int)std::max(1u, std::thread::hardware_concurrency());
     pool = std::make_unique<ThreadPool>(threads);
     const HParams& hp = model->hp;
@@ -108,13 +102,6 @@ Engine::Engine(const EngineOptions& o) : opts(o) {
     }
     scratch = std::make_shared<Scratch>();
     shared = std::make_shared<LayerActs>();
-}
-
-const char* Engine::weightKernel() const {
-    bool any = model->head().bf16;
-    for (const LayerWeights& L : model->layers)
-        for (const WeightMatrix* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown}) any = any || w->bf16;
-    return any ? "avx512bf16" : gemmKernelName();
 }
 
 // floats per token of one layer's cached activations (must match ensureLayerActs)

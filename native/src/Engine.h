@@ -42,7 +42,7 @@ public:
     const HParams& hparams() const { return model->hp; }
     const std::vector<LoraPairInfo>& pairs() const { return pairInfo; }
     // the kernel of the weight products: "avx512bf16" when precision bf16 found F16/BF16 weights
-    const char* weightKernel() const;
+    const char* weightKernel() const { return bf16Products ? "avx512bf16" : gemmKernelName(); }
 
     LossResult accumulate(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments);
     LossResult evaluate(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments);
@@ -76,6 +76,7 @@ private:
     std::vector<LoraPairInfo> pairInfo;
     std::vector<int> pairIndex;  // [layer * NumTargets + target] -> index in pairInfo or -1
     float loraScale = 0;
+    bool bf16Products = false;
     std::shared_ptr<Scratch> scratch;
     std::shared_ptr<LayerActs> shared;
     std::vector<std::shared_ptr<LayerActs>> cached;  // the last cached.size() layers' activations
