@@ -45,7 +45,9 @@ export async function openEngine(options: EngineOpenOptions): Promise<NativeTrai
         if (message.startsWith("device cuda is not available"))
             throw new EngineError("device", message, {cause: error, hint: "use --device cpu (or auto, which falls back to the CPU)"});
         if (message.startsWith("precision bf16"))
-            throw new EngineError("precision", message, {cause: error, hint: "use --precision fp32 (the default; train.precision: fp32 in a recipe)"});
+            throw new EngineError("precision", message, {cause: error, hint: message.includes("mode of the CPU engine")
+                ? "use --device cpu (or auto) with --precision bf16, or --precision fp32 on the GPU"
+                : "use --precision fp32 (the default; train.precision: fp32 in a recipe)"});
         // the engine names the file in most messages; the rest (a tensor's block size) get it here
         throw new EngineError("open", message.includes(options.modelPath) ? message : `${options.modelPath}: ${message}`, {
             cause: error,

@@ -78,6 +78,26 @@ test("precision bf16 leaves F32 weights on the fp32 path (bit-identical results)
     assert.deepEqual(bf16.grads, fp32.grads);
 });
 
+test("bf16 is a CPU engine mode: device cuda refuses it, auto stays on the CPU and says why", async () => {
+    const open = (device: "cuda-emulated" | "auto") => openEngine({modelPath: fixtureModel("qwen2", "f16", "tiny"),
+        lora: {rank: 4, alpha: 8, dropout: 0, targets: ["q"]}, threads: 1, seed: 3, precision: "bf16", device});
+    await assert.rejects(open("cuda-emulated"), (e: unknown) => {
+        assert.ok(e instanceof EngineError && e.problem === "precision", String(e));
+        assert.match(e.message, /precision bf16 is a mode of the CPU engine/);
+        assert.match(e.hint ?? "", /--device cpu/);
+        return true;
+    });
+    if (!probe.available) return;
+    const engine = await open("auto");
+    try {
+        assert.equal(engine.info.device?.kind, "cpu");
+        assert.equal(engine.info.device?.gemm, "avx512bf16");
+        assert.match(engine.info.device?.note ?? "", /CUDA not tried: precision bf16 is a mode of the CPU engine/);
+    } finally {
+        engine.close();
+    }
+});
+
 test("where bf16 cannot run, opening with it is an EngineError naming the reason and the fix", async () => {
     if (!probe.available) {  // this CPU lacks the feature: the error itself
         await assert.rejects(lossAndGrads("qwen2", "f16", "bf16"), (e: unknown) => {
