@@ -9,6 +9,7 @@
         "native/src/DequantSelfTest.cpp",
         "native/src/Engine.cpp",
         "native/src/Gemm.cpp",
+        "native/src/GemmBf16.cpp",
         "native/src/GemmKernelAvx512.cpp",
         "native/src/GemmKernels.cpp",
         "native/src/GemmSelfTest.cpp",

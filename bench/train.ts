@@ -1,6 +1,6 @@
 // npm run bench:train [-- --json FILE] [--steps 3] [--rounds 1] [--seq 512] [--rank 16] [--threads N] [--model fixture:qwen2-bench-0.5b-q8_0]
 //                      [--device cpu|cuda] (cuda: the engine on the GPU, the reference PyTorch + PEFT on the same GPU, bench/reference/peft_gpu.py)
-//                      [--kernels avx2,avx512f] [--memory-model fixture:qwen2-bench-0.5b-f32 | none] [--skip-reference]
+//                      [--kernels avx2,avx512f] [--precision fp32,bf16] [--memory-model fixture:qwen2-bench-0.5b-f32 | none] [--skip-reference]
 //
 // LoRA training speed and memory of the native engine against a PyTorch reference of the same
 // model and step (bench/reference/torch_lora.py), measured in the same run: Qwen2.5-0.5B shapes,
@@ -9,7 +9,9 @@
 // table and the ratio. Memory is compared with both sides holding the same fp32 weights (the
 // engine on --memory-model, an F32 fixture, once after the rounds), the --model (Q8_0) figure
 // beside it. --kernels runs the engine once per named kernel in every round (DITTO_GEMM_KERNEL),
-// interleaved with the reference, so a loaded machine slows all sides alike. Each step is timed on its own and the median step is the figure on both
+// interleaved with the reference, so a loaded machine slows all sides alike; --precision likewise
+// runs it once per named precision (bf16: the weight products of F16/BF16 models in bf16; use
+// an F16 --model such as fixture:qwen2-bench-0.5b-f16), every kernel with every precision. Each step is timed on its own and the median step is the figure on both
 // sides (a shared machine has slow outliers; all step times are printed). GFLOP/s counts 4 x
 // matrix parameters per token (forward + input gradient; the engine's recompute and the
 // reference's extra work are not counted).
@@ -21,8 +23,8 @@ import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import {loadNativeAddon} from "../src/engine/loadNativeAddon.js";
 import {openEngine} from "../src/engine/openEngine.js";
-import type {EngineDevice} from "../src/engine/TrainEngine.js";
-import {loraTargets} from "../src/engine/TrainEngine.js";
+import type {EngineDevice, EnginePrecision} from "../src/engine/TrainEngine.js";
+import {enginePrecisions, loraTargets} from "../src/engine/TrainEngine.js";
 import {resolveModelRef} from "../src/models/resolveModelRef.js";
 import {physicalCores} from "../src/runtime/physicalCores.js";
 
@@ -37,11 +39,14 @@ const {values: args} = parseArgs({options: {
     "engine-child": {type: "boolean", default: false},
     rounds: {type: "string", default: "1"},
     kernels: {type: "string", default: ""},
+    precision: {type: "string", default: "fp32"},
     "memory-model": {type: "string", default: "fixture:qwen2-bench-0.5b-f32"},
     device: {type: "string", default: "cpu"}
 }});
 const device = args.device as EngineDevice;
 if (!["cpu", "cuda", "auto", "cuda-emulated"].includes(device)) throw new Error(`--device must be cpu, cuda or auto, got ${args.device}`);
+const precisions = args.precision!.split(",") as EnginePrecision[];
+for (const p of precisions) if (!enginePrecisions.includes(p)) throw new Error(`--precision takes ${enginePrecisions.join(", ")} (comma-separated), got ${p}`);
 const steps = Math.max(1, Number(args.steps));
 const seq = Number(args.seq);
 const rank = Number(args.rank);
@@ -57,7 +62,8 @@ function median(xs: readonly number[]): number {
 /** The engine side, in a child process: open, one warm-up step, then `steps` timed steps. */
 async function engineChild(): Promise<void> {
     const modelPath = resolveModelRef(args.model!);
-    const engine = await openEngine({modelPath, lora: {rank, alpha: 2 * rank, dropout: 0, targets: [...loraTargets]}, threads, seed: 1, device});
+    const engine = await openEngine({modelPath, lora: {rank, alpha: 2 * rank, dropout: 0, targets: [...loraTargets]}, threads, seed: 1, device,
+        precision: precisions[0]});
     const {info} = engine;
     const tokens = new Int32Array(seq + 1);
     for (let i = 0; i < tokens.length; i++) tokens[i] = (i * 7919 + 13) % info.nVocab;
@@ -83,7 +89,7 @@ async function engineChild(): Promise<void> {
     const out: SideResult & {matrix_params: number, kernel: string} = {
         tokens_per_s: seq / dt, step_seconds: dt, step_seconds_all: times, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
         cpu_seconds_per_step: (cpu.user + cpu.system) / 1e6 / steps, matrix_params: matrixParams,
-        kernel: info.device && info.device.kind !== "cpu" ? `${info.device.kind} ${info.device.name} (${info.device.gemm})` : loadNativeAddon().gemmKernel()
+        kernel: info.device && info.device.kind !== "cpu" ? `${info.device.kind} ${info.device.name} (${info.device.gemm})` : info.device?.gemm ?? loadNativeAddon().gemmKernel()
     };
     process.stdout.write(JSON.stringify(out) + "\n");
 }
@@ -99,11 +105,14 @@ function lastJsonLine(stdout: string): unknown {
 
 type EngineResult = SideResult & {matrix_params: number, kernel: string};
 
-/** One engine run in a child process; kernel "" leaves the choice to the engine. */
-function measureEngine(kernel: string, model = args.model!): EngineResult {
+/** An engine configuration: kernel "" leaves the choice to the engine. */
+type Variant = {kernel: string, precision: EnginePrecision};
+
+/** One engine run in a child process. */
+function measureEngine({kernel, precision}: Variant, model = args.model!): EngineResult {
     const self = fileURLToPath(import.meta.url);
     const childArgs = ["--import", "tsx", self, "--engine-child", "--steps", String(steps), "--seq", String(seq), "--rank", String(rank),
-        "--threads", String(threads), "--model", model, "--device", device];
+        "--threads", String(threads), "--model", model, "--device", device, "--precision", precision];
     const env = kernel ? {...process.env, DITTO_GEMM_KERNEL: kernel} : process.env;
     const engineRun = spawnSync(process.execPath, childArgs, {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24, env});
     const engine = lastJsonLine(engineRun.stdout) as EngineResult | undefined;
@@ -186,19 +195,20 @@ async function main(): Promise<void> {
     const memoryModel = args["memory-model"]!;
     if (memoryModel !== "none") resolveModelRef(memoryModel);
     const kernels = args.kernels ? args.kernels.split(",") : [""];
+    const variants: Variant[] = kernels.flatMap((kernel) => precisions.map((precision) => ({kernel, precision})));
     const load0 = loadavg()[0]!;
     // peak memory does not depend on the round: one run on the F32 base, the last kernel, first
     // (so an interrupted run still has it)
-    const memory = memoryModel === "none" ? undefined : measureEngine(kernels.at(-1)!, memoryModel);
+    const memory = memoryModel === "none" ? undefined : measureEngine(variants.at(-1)!, memoryModel);
     if (memory) console.log(`memory run (${memoryModel}, ${memory.kernel}): peak RSS ${memory.peak_rss_mb.toFixed(0)} MB, ${memory.tokens_per_s.toFixed(1)} tokens/s`);
     // --rounds N: each kernel's engine run and the reference alternate N times
-    const rounds = new Map<string, Round[]>(kernels.map((k) => [k, []]));
+    const rounds = new Map<Variant, Round[]>(variants.map((v) => [v, []]));
     for (let r = 0; r < Math.max(1, Number(args.rounds)); r++) {
-        const engines = kernels.map((k) => measureEngine(k));
+        const engines = variants.map((v) => measureEngine(v));
         const {reference, note} = measureReference();
         engines.forEach((engine, i) => {
             const ratio = reference ? engine.tokens_per_s / reference.tokens_per_s : Number.NaN;
-            rounds.get(kernels[i]!)!.push({engine, reference, note, ratio});
+            rounds.get(variants[i]!)!.push({engine, reference, note, ratio});
         });
         const side = (x: SideResult) => `${x.tokens_per_s.toFixed(1)} tokens/s, ${x.cpu_seconds_per_step?.toFixed(1) ?? "-"} CPU s/step, ${x.peak_rss_mb.toFixed(0)} MB`;
         console.log(`round ${r + 1}: ${engines.map((e) => `engine ${e.kernel} ${side(e)}`).join("; ")}; reference ${reference ? side(reference) : "-"}`);

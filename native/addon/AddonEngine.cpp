@@ -336,6 +336,11 @@ Napi::Value openEngine(const Napi::CallbackInfo& info) {
     else if (dev == "cuda") opts.device = DITTO_DEVICE_CUDA;
     else if (dev == "cuda-emulated") opts.device = DITTO_DEVICE_CUDA_EMULATED;
     else throw Napi::TypeError::New(env, "openEngine: device must be auto, cpu, cuda or cuda-emulated, got " + dev);
+    Napi::Value precision = o.Get("precision");
+    std::string prec = precision.IsString() ? precision.As<Napi::String>().Utf8Value() : "fp32";
+    if (prec == "fp32") opts.precision = DITTO_PRECISION_FP32;
+    else if (prec == "bf16") opts.precision = DITTO_PRECISION_BF16;
+    else throw Napi::TypeError::New(env, "openEngine: precision must be fp32 or bf16, got " + prec);
     Napi::Value seed = o.Get("seed");
     if (seed.IsBigInt()) {
         bool lossless;

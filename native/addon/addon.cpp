@@ -21,6 +21,16 @@ static Napi::Value selftestGemm(const Napi::CallbackInfo& info) { return selftes
 
 static Napi::Value gemmKernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ditto_gemm_kernel()); }
 
+// {available: true} or {available: false, reason} for precision bf16
+static Napi::Value bf16Probe(const Napi::CallbackInfo& info) {
+    char why[512] = {0};
+    Napi::Object o = Napi::Object::New(info.Env());
+    bool ok = ditto_bf16_available(why, sizeof why) == 1;
+    o.Set("available", ok);
+    if (!ok) o.Set("reason", why);
+    return o;
+}
+
 // loraMerge(w, a, b, nOut, nIn, rank, factor, kernel?): w updated in place; see ditto_lora_merge
 static Napi::Value loraMerge(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -73,6 +83,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("selftestDequant", Napi::Function::New(env, selftestDequant));
     exports.Set("selftestGemm", Napi::Function::New(env, selftestGemm));
     exports.Set("gemmKernel", Napi::Function::New(env, gemmKernel));
+    exports.Set("bf16Probe", Napi::Function::New(env, bf16Probe));
     exports.Set("loraMerge", Napi::Function::New(env, loraMerge));
     exports.Set("encodeF16", Napi::Function::New(env, encodeF16));
     exports.Set("decodeForMerge", Napi::Function::New(env, decodeForMerge));

@@ -32,12 +32,20 @@ enum {
  * compiled for the CPU through the emulator (libditto_cuda_emu.so): slow, for tests. */
 enum { DITTO_DEVICE_AUTO = 0, DITTO_DEVICE_CPU = 1, DITTO_DEVICE_CUDA = 2, DITTO_DEVICE_CUDA_EMULATED = 3 };
 
+/* Products with the frozen weights. FP32 (the default): exact fp32 products. BF16: weights stored
+ * as BF16 or F16 and the activations multiplying them are rounded to bf16 (nearest even) and
+ * multiplied with AVX512-BF16 (vdpbf16ps), accumulating in fp32; weights of other types, LoRA,
+ * attention, gradients and the optimizer stay fp32. CPU engine only; opening with BF16 fails with
+ * a message naming the missing CPU feature where the CPU lacks AVX512-BF16. */
+enum { DITTO_PRECISION_FP32 = 0, DITTO_PRECISION_BF16 = 1 };
+
 typedef struct {
     char kind[16];         /* "cpu", "cuda", "cuda-emulated" */
     char name[96];         /* GPU name, or the CPU matrix kernel */
     int cc_major, cc_minor;/* compute capability (GPU) */
     int64_t memory_bytes;  /* GPU memory; 0 on the CPU */
-    char gemm[32];         /* matrix-product backend: "cublaslt", "wmma", or the CPU kernel */
+    char gemm[32];         /* matrix-product backend: "cublaslt", "wmma", or the CPU kernel ("avx512bf16"
+                              when precision BF16 runs the weight products of this model in bf16) */
     char note[256];        /* with AUTO on the CPU: why CUDA was not used */
 } ditto_device_info;
 
@@ -52,6 +60,7 @@ typedef struct {
     double activation_budget_mb; /* activations kept from forward to backward; layers beyond are
                                     recomputed from their input (memory flat in depth). 0 = recompute all */
     int device;            /* DITTO_DEVICE_*; 0 = AUTO */
+    int precision;         /* DITTO_PRECISION_*; 0 = FP32 */
 } ditto_open_options;
 
 typedef struct {
@@ -122,13 +131,19 @@ double ditto_selftest_gradcheck(char* report, size_t report_size);
 double ditto_selftest_dequant(char* report, size_t report_size);
 
 /* Checks the float matrix products (every blocking path, weights in every type the engine reads) with
- * every kernel this CPU supports against double loops on the same values; the report names the
- * kernels skipped. Returns the largest relative difference, report as above. */
+ * every kernel this CPU supports against double loops on the same values, and, where the CPU has
+ * AVX512-BF16, the bf16 weight products against double loops on the bf16-rounded values (the line
+ * also gives their difference from the fp32 values); the report names the kernels skipped.
+ * Returns the largest relative difference, report as above. */
 double ditto_selftest_gemm(char* report, size_t report_size);
 
 /* Name of the matrix kernel training uses: "avx512f", "avx2" or "portable" (the widest this CPU
  * has, or the one the environment variable DITTO_GEMM_KERNEL names when the CPU has it). */
 const char* ditto_gemm_kernel(void);
+
+/* 1 when precision BF16 can run in this process (the CPU has AVX512-BF16 and DITTO_GEMM_KERNEL does
+ * not force a narrower kernel), else 0 with the reason and the fix in why. */
+int ditto_bf16_available(char* why, size_t why_size);
 
 /* Folds a LoRA pair into a float32 matrix in place: w[n_out x n_in] += (factor * b[n_out x rank])
  * a[rank x n_in], rounding exactly as `ditto adapter merge`'s reference loop (per element, k in

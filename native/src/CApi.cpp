@@ -9,6 +9,7 @@
 #include "../include/ditto_engine.h"
 #include "Engine.h"
 #include "Gemm.h"
+#include "GemmBf16.h"
 #include "GpuEngine.h"
 #include "GpuLibraryLoader.h"
 #include "MergeDecode.h"
@@ -81,9 +82,15 @@ ditto_engine* ditto_engine_open(const ditto_open_options* o, char* err, size_t e
         eo.activationBudgetBytes = o->activation_budget_mb > 0 ? (size_t)(o->activation_budget_mb * 1048576.0) : 0;
         if (o->device < DITTO_DEVICE_AUTO || o->device > DITTO_DEVICE_CUDA_EMULATED)
             throw std::runtime_error("unknown device " + std::to_string(o->device) + "; use auto, cpu or cuda");
+        if (o->precision != DITTO_PRECISION_FP32 && o->precision != DITTO_PRECISION_BF16)
+            throw std::runtime_error("unknown precision " + std::to_string(o->precision) + "; use fp32 or bf16");
+        eo.bf16 = o->precision == DITTO_PRECISION_BF16;
+        if (eo.bf16 && o->device != DITTO_DEVICE_CPU && o->device != DITTO_DEVICE_AUTO)
+            throw std::runtime_error("precision bf16 is a mode of the CPU engine; use device cpu, or precision fp32 on the GPU");
         auto e = std::make_unique<ditto_engine>();
         std::string why;
-        if (o->device != DITTO_DEVICE_CPU) {
+        if (eo.bf16 && o->device == DITTO_DEVICE_AUTO) why = "CUDA not tried: precision bf16 is a mode of the CPU engine";
+        else if (o->device != DITTO_DEVICE_CPU) {
             bool emulated = o->device == DITTO_DEVICE_CUDA_EMULATED;
             const ditto::GpuLibrary* lib = ditto::loadGpuLibrary(emulated, &why);
             if (lib && lib->probe(&e->device, &why) != 0) lib = nullptr;
@@ -97,7 +104,7 @@ ditto_engine* ditto_engine_open(const ditto_open_options* o, char* err, size_t e
         }
         if (!e->gpu) {
             e->cpu = std::make_unique<ditto::Engine>(eo);
-            e->device = {"cpu", ditto::gemmKernelName(), 0, 0, 0, ditto::gemmKernelName()};
+            e->device = {"cpu", ditto::gemmKernelName(), 0, 0, 0, e->cpu->weightKernel()};
         }
         e->note = why;
         out = e.release();
@@ -179,6 +186,12 @@ void ditto_engine_pair(const ditto_engine* e, int index, ditto_lora_pair* pair) 
 }
 
 const char* ditto_gemm_kernel(void) { return ditto::gemmKernelName(); }
+
+int ditto_bf16_available(char* why, size_t whySize) {
+    std::string reason = ditto::bf16Unavailable();
+    writeError(why, whySize, reason.c_str());
+    return reason.empty() ? 1 : 0;
+}
 
 // NULL: the process's kernel; else the named one, false when unknown or this CPU lacks it
 static bool kernelNamed(const char* kernel, ditto::GemmIsa& isa) {

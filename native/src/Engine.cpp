@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "GemmBf16.h"
+
 namespace ditto {
 
 static const char* const targetNames[NumTargets] = {"q", "k", "v", "o", "gate", "up", "down"};
@@ -55,7 +57,12 @@ Engine::Engine(const EngineOptions& o) : opts(o) {
     if (o.rank <= 0) throw std::runtime_error("LoRA rank must be a positive integer, got " + std::to_string(o.rank));
     if (o.dropout < 0 || o.dropout >= 1) throw std::runtime_error("LoRA dropout must be in [0, 1), got " + std::to_string(o.dropout));
     if ((o.targets & 0x7f) == 0) throw std::runtime_error("LoRA needs at least one target among q, k, v, o, gate, up, down");
+    if (o.bf16) {
+        std::string why = bf16Unavailable();
+        if (!why.empty()) throw std::runtime_error(why);
+    }
     model = loadModel(o.modelPath);
+    bf16Products = o.bf16 && markBf16Products(*model);
     int threads = o.threads > 0 ? o.threads : (int)std::max(1u, std::thread::hardware_concurrency());
     pool = std::make_unique<ThreadPool>(threads);
     const HParams& hp = model->hp;

@@ -29,6 +29,8 @@ struct EngineOptions {
     // Activations of this many bytes are kept from the forward for the backward; layers beyond
     // it are recomputed from their input, so memory stays bounded whatever the depth. 0 = always recompute.
     size_t activationBudgetBytes = 0;
+    // products with frozen F16/BF16 weights in bf16 (GemmBf16.h); the rest stays fp32
+    bool bf16 = false;
 };
 
 struct AdamWSettings { float lr, beta1, beta2, eps, weightDecay, clip, gradScale; };
@@ -40,6 +42,8 @@ public:
     explicit Engine(const EngineOptions& options);
     const HParams& hparams() const { return model->hp; }
     const std::vector<LoraPairInfo>& pairs() const { return pairInfo; }
+    // the kernel of the weight products: "avx512bf16" when precision bf16 found F16/BF16 weights
+    const char* weightKernel() const { return bf16Products ? "avx512bf16" : gemmKernelName(); }
 
     LossResult accumulate(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments);
     LossResult evaluate(int batch, int seqLen, const int32_t* tokens, const int32_t* targets, const int32_t* segments);
@@ -69,6 +73,7 @@ private:
     std::vector<LoraPairInfo> pairInfo;
     std::vector<int> pairIndex;  // [layer * NumTargets + target] -> index in pairInfo or -1
     float loraScale = 0;
+    bool bf16Products = false;
     std::shared_ptr<Scratch> scratch;
     std::shared_ptr<LayerActs> shared;
     std::vector<std::shared_ptr<LayerActs>> cached;  // the last cached.size() layers' activations

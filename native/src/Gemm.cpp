@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "Dequantize.h"
+#include "GemmBf16.h"
 #include "GemmKernels.h"
 #include "GgufFile.h"
 #if defined(__x86_64__) || defined(_M_X64)
@@ -340,6 +341,10 @@ static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int k
 
 void gemmWeight(ThreadPool* pool, bool transW, int M, int N, int K, float alpha, const float* A, int lda, const WeightMatrix& w, float beta,
                 float* C, int ldc) {
+    if (w.bf16) {
+        gemmWeightBf16(pool, transW, M, N, K, alpha, A, lda, w, beta, C, ldc);
+        return;
+    }
     if (w.type == GGML_F32) {  // plain floats: the ordinary packer reads them directly
         const float* B = reinterpret_cast<const float*>(w.data);
         gemm(pool, false, transW, M, N, K, alpha, A, lda, B, (int)(w.rowBytes / 4), beta, C, ldc);

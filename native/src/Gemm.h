@@ -20,6 +20,7 @@ struct WeightMatrix {
     uint32_t type = 0;  // GgmlType
     int rows = 0, cols = 0;
     size_t rowBytes = 0;
+    bool bf16 = false;  // products run in bf16 (GemmBf16.h): set by the engine's precision bf16 on F16/BF16 weights
     WeightMatrix rowsView(int r0, int n) const { WeightMatrix w = *this; w.data = data + (size_t)r0 * rowBytes; w.rows = n; return w; }
 };
 

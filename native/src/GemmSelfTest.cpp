@@ -2,8 +2,9 @@
 // chosen to take every path of Gemm.cpp: serial and split across threads, A packed per thread /
 // packed once for all threads / read in place, B packed or read in place, the transposed-A swap
 // of thin products, ragged edges; and weight products on every encoding the engine reads (F32,
-// F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) with either orientation, including column ranges that start and end inside a block.
-// Every kernel the CPU supports runs (portable, avx2, avx512f); the report names those skipped.
+// F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) with either orientation, including
+// column ranges that start and end inside a block. Every kernel the CPU supports runs (portable,
+// avx2, avx512f, and the bf16 weight products on avx512bf16); the report names those skipped.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "../include/ditto_engine.h"
 #include "Dequantize.h"
 #include "Gemm.h"
+#include "GemmBf16.h"
 #include "GemmKernels.h"
 #include "GgufFile.h"
 
@@ -188,11 +190,98 @@ static double checkProducts(ThreadPool* pool, const char* label, std::string& te
     return worst;
 }
 
+// The bf16 weight products (F16 and BF16 weights, activations rounded to bf16) against double
+// loops twice: on the bf16-rounded operands, where only the fp32 accumulation differs (this is
+// what the returned worst holds), and on the fp32 operands, which shows the rounding itself.
+// An odd width (509) and an odd row view (119) pad the last k pair; 70 rows and 200 or 40 columns
+// take edge tiles and both thread splits (columns, and rows when columns are few).
+static double checkBf16Products(ThreadPool* pool, const char* label, std::string& text) {
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<float> u(-1, 1);
+    const int rows = 200, cols = 509, T = 70;
+    double worst = 0;
+    char line[260];
+    for (uint32_t type : {GGML_F16, GGML_BF16}) {
+        size_t rowBytes = tensorBytes(type, cols);
+        std::vector<uint8_t> data(rowBytes * rows);
+        std::vector<double> wExact((size_t)rows * cols), wRounded((size_t)rows * cols);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                float v = u(rng);
+                uint16_t h;
+                if (type == GGML_F16) {
+                    h = toHalfBits(v);
+                    v = halfToFloat(h);
+                } else {
+                    v = roundToBf16(v);
+                    uint32_t bits;
+                    std::memcpy(&bits, &v, 4);
+                    h = (uint16_t)(bits >> 16);
+                }
+                std::memcpy(data.data() + r * rowBytes + c * 2, &h, 2);
+                wExact[(size_t)r * cols + c] = v;
+                wRounded[(size_t)r * cols + c] = roundToBf16(v);
+            }
+        WeightMatrix w{data.data(), type, rows, cols, rowBytes};
+        w.bf16 = true;
+        double worstRounded = 0, worstExact = 0;
+        auto compare = [&](const std::vector<float>& got, const std::vector<double>& refRounded, const std::vector<double>& refExact) {
+            worstRounded = std::fmax(worstRounded, relDiff(got, refRounded));
+            worstExact = std::fmax(worstExact, relDiff(got, refExact));
+        };
+        // y (T, n) = x (T, cols) W[r0 .. r0 + n)^T: all rows (split by columns), 40 rows (split by rows)
+        for (int n : {rows, 40}) {
+            const int r0 = rows - n;
+            std::vector<float> x((size_t)T * cols), y((size_t)T * n);
+            for (auto& v : x) v = u(rng);
+            std::vector<double> yr((size_t)T * n), ye((size_t)T * n);
+            gemmWeight(pool, true, T, n, cols, 1.0f, x.data(), cols, w.rowsView(r0, n), 0.0f, y.data(), n);
+            for (int i = 0; i < T; i++)
+                for (int j = 0; j < n; j++) {
+                    double sr = 0, se = 0;
+                    for (int p = 0; p < cols; p++) {
+                        float xv = x[(size_t)i * cols + p];
+                        sr += (double)roundToBf16(xv) * wRounded[(size_t)(r0 + j) * cols + p];
+                        se += (double)xv * wExact[(size_t)(r0 + j) * cols + p];
+                    }
+                    yr[(size_t)i * n + j] = sr;
+                    ye[(size_t)i * n + j] = se;
+                }
+            compare(y, yr, ye);
+        }
+        // dx (T, cols) = 0.5 dx + dy (T, 119) W[40 .. 159)
+        {
+            const int r0 = 40, nr = 119;
+            std::vector<float> dy((size_t)T * nr), dx((size_t)T * cols);
+            for (auto& v : dy) v = u(rng);
+            for (auto& v : dx) v = u(rng);
+            std::vector<double> dr((size_t)T * cols), de((size_t)T * cols);
+            for (size_t i = 0; i < dx.size(); i++) dr[i] = de[i] = 0.5 * dx[i];
+            gemmWeight(pool, false, T, cols, nr, 1.0f, dy.data(), nr, w.rowsView(r0, nr), 0.5f, dx.data(), cols);
+            for (int i = 0; i < T; i++)
+                for (int c = 0; c < cols; c++)
+                    for (int p = 0; p < nr; p++) {
+                        float g = dy[(size_t)i * nr + p];
+                        dr[(size_t)i * cols + c] += (double)roundToBf16(g) * wRounded[(size_t)(r0 + p) * cols + c];
+                        de[(size_t)i * cols + c] += (double)g * wExact[(size_t)(r0 + p) * cols + c];
+                    }
+            compare(dx, dr, de);
+        }
+        std::snprintf(line, sizeof line, "%s: weight products %-5s (y = x W^T, dx += dy W, offset rows): max_rel_diff %.3e vs bf16-rounded operands, %.3e vs fp32 operands\n",
+                      label, type == GGML_F16 ? "F16" : "BF16", worstRounded, worstExact);
+        text += line;
+        worst = std::fmax(worst, worstRounded);
+    }
+    return worst;
+}
+
 extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
     std::string text;
     ThreadPool pool(2);
     double worst = 0;
     std::string skipped;
+    // small blocks: several k, m and n blocks per product, A prepacked in several blocks
+    const GemmBlocking smallBlocks{64, 24, 64};
     for (GemmIsa isa : {GemmIsa::Avx512, GemmIsa::Avx2, GemmIsa::Portable}) {
         if (!cpuHasIsa(isa)) {
             skipped += std::string(skipped.empty() ? "" : ", ") + isaName(isa);
@@ -203,13 +292,23 @@ extern "C" double ditto_selftest_gemm(char* report, size_t reportSize) {
                             std::to_string(b.nc) + "), 2 threads";
         setThreadIsa(isa);  // the products started here, and their workers, use this kernel
         worst = std::fmax(worst, checkProducts(&pool, label.c_str(), text));
-        // small blocks: several k, m and n blocks per product, A prepacked in several blocks
-        const GemmBlocking small{64, 24, 64};
-        setThreadBlocking(&small);
+        setThreadBlocking(&smallBlocks);
         label = std::string(isaName(isa)) + " (kc 64, mc 24, nc 64), 2 threads";
         worst = std::fmax(worst, checkProducts(&pool, label.c_str(), text));
         setThreadBlocking(nullptr);
         clearThreadIsa();
+    }
+    if (cpuHasBf16()) {
+        for (const GemmBlocking* blocks : {(const GemmBlocking*)nullptr, &smallBlocks}) {
+            setThreadBlocking(blocks);
+            const GemmBlocking& b = activeBlocking(GemmIsa::Avx512);
+            std::string label = "avx512bf16 (kc " + std::to_string(b.kc * 2 / 32 * 32) + ", mc " + std::to_string(b.mc) + ", nc " + std::to_string(b.nc) +
+                                "), 2 threads";
+            worst = std::fmax(worst, checkBf16Products(&pool, label.c_str(), text));
+            setThreadBlocking(nullptr);
+        }
+    } else {
+        skipped += std::string(skipped.empty() ? "" : ", ") + "avx512bf16";
     }
     text += std::string("kernels skipped (this CPU lacks them): ") + (skipped.empty() ? "none" : skipped) + "\n";
     text += std::string("training uses: ") + gemmKernelName() + "\n";

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "Dequantize.h"
+#include "GemmBf16.h"
 #include "GgufFile.h"
 
 namespace ditto {
@@ -138,6 +139,19 @@ std::unique_ptr<Model> loadModel(const std::string& path) {
         w.wDown = loadMatrix(f, b + "ffn_down.weight", F, C);
     }
     return m;
+}
+
+bool markBf16Products(Model& model) {
+    bool any = false;
+    auto mark = [&](WeightMatrix& w) {
+        w.bf16 = bf16WeightType(w.type);
+        any = any || w.bf16;
+    };
+    mark(model.tokenEmbd);
+    mark(model.output);
+    for (LayerWeights& L : model.layers)
+        for (WeightMatrix* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown}) mark(*w);
+    return any;
 }
 
 }  // namespace ditto

@@ -45,4 +45,8 @@ struct Model {
 // Throws std::runtime_error naming an unsupported architecture, tensor type or missing tensor.
 std::unique_ptr<Model> loadModel(const std::string& path);
 
+// precision bf16: marks the F16/BF16 matrices (projections and head; the tied head's embedding
+// lookups decode rows and are unaffected) for bf16 products; returns whether there was any.
+bool markBf16Products(Model& model);
+
 }  // namespace ditto

@@ -2,7 +2,7 @@
  * The raw interface of the compiled addon (build/Release/ditto_engine.node, from native/addon/).
  * Types only: the single place that describes what the C++ side exposes to JavaScript.
  */
-import type {DeviceInfo, EngineDevice, ModelInfo, OptimizerSettings, StepResult} from "./TrainEngine.js";
+import type {DeviceInfo, EngineDevice, EnginePrecision, ModelInfo, OptimizerSettings, StepResult} from "./TrainEngine.js";
 
 export type NativeOpenOptions = {
     modelPath: string,
@@ -16,7 +16,8 @@ export type NativeOpenOptions = {
     seed: number | bigint,
     /** MB of activations kept from forward to backward; 0 = recompute every layer */
     activationMemoryMb: number,
-    device: EngineDevice
+    device: EngineDevice,
+    precision: EnginePrecision
 };
 
 export type NativeLoraPair = {layer: number, target: string, nIn: number, nOut: number, offsetA: number, offsetB: number};
@@ -47,6 +48,8 @@ export interface NativeAddon {
     selftestGemm(): {worst: number, report: string};
     /** matrix micro-kernel training uses on this CPU: "avx512f", "avx2" or "portable" (DITTO_GEMM_KERNEL may force a narrower one) */
     gemmKernel(): string;
+    /** whether precision bf16 can run here (AVX512-BF16, and DITTO_GEMM_KERNEL not forcing a narrower kernel) */
+    bf16Probe(): {available: true} | {available: false, reason: string};
     /**
      * w[nOut x nIn] += (factor * b[nOut x rank]) a[rank x nIn] in place, rounding exactly as the
      * per-element loop float(w + (factor * b) * a) over k in order (zero terms skipped), so every

@@ -33,6 +33,12 @@ export type EngineOpenOptions = {
      * cuda-emulated: the CUDA engine's sources run on the CPU through the emulator (tests only; slow).
      */
     device?: EngineDevice,
+    /**
+     * Products with the frozen weights. fp32 (default): exact. bf16 (CPU engine, CPUs with
+     * AVX512-BF16): F16/BF16 weights and the activations multiplying them rounded to bf16,
+     * fp32 accumulation; other weight types, LoRA, gradients and AdamW stay fp32.
+     */
+    precision?: EnginePrecision,
     /** seeds LoRA A init and dropout masks */
     seed: number,
     /**
@@ -45,6 +51,9 @@ export type EngineOpenOptions = {
 
 export type EngineDevice = "cpu" | "cuda" | "auto" | "cuda-emulated";
 
+export const enginePrecisions = ["fp32", "bf16"] as const;
+export type EnginePrecision = typeof enginePrecisions[number];
+
 /** Where an engine runs. */
 export type DeviceInfo = {
     kind: "cpu" | "cuda" | "cuda-emulated",
@@ -54,7 +63,7 @@ export type DeviceInfo = {
     computeCapability: string | null,
     /** GPU memory; 0 on the CPU */
     memoryBytes: number,
-    /** matrix-product backend: "cublaslt", "wmma", or the CPU kernel */
+    /** matrix-product backend: "cublaslt", "wmma", or the CPU kernel ("avx512bf16": precision bf16 on F16/BF16 weights) */
     gemm: string,
     /** with device auto on the CPU: why CUDA was not used ("" otherwise) */
     note: string

@@ -13,7 +13,9 @@ import type {EngineOpenOptions} from "./TrainEngine.js";
  * event loop), initialises LoRA A (seeded) and B = 0. Rejects with an EngineError naming an
  * unsupported architecture or tensor type, a missing file, or a bad option.
  * Defaults: threads = physical cores, activationMemoryMb = defaultActivationMemoryMb, device "auto"
- * (CUDA when built and a GPU is present, else the CPU; `info.device.note` says why CUDA was not used).
+ * (CUDA when built and a GPU is present, else the CPU; `info.device.note` says why CUDA was not used),
+ * precision "fp32" ("bf16": the CPU engine's bf16 weight products; an EngineError "precision"
+ * names the missing CPU feature where the CPU lacks AVX512-BF16).
  */
 export async function openEngine(options: EngineOpenOptions): Promise<NativeTrainEngine> {
     const device = options.device ?? "auto";
@@ -34,13 +36,18 @@ export async function openEngine(options: EngineOpenOptions): Promise<NativeTrai
             threads: options.threads ?? physicalCores(),
             seed: options.seed,
             activationMemoryMb: options.activationMemoryMb ?? defaultActivationMemoryMb,
-            device
+            device,
+            precision: options.precision ?? "fp32"
         });
         return new NativeTrainEngine(native);
     } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (message.startsWith("device cuda is not available"))
             throw new EngineError("device", message, {cause: error, hint: "use --device cpu (or auto, which falls back to the CPU)"});
+        if (message.startsWith("precision bf16"))
+            throw new EngineError("precision", message, {cause: error, hint: message.includes("mode of the CPU engine")
+                ? "use --device cpu (or auto) with --precision bf16, or --precision fp32 on the GPU"
+                : "use --precision fp32 (the default; train.precision: fp32 in a recipe)"});
         // the engine names the file in most messages; the rest (a tensor's block size) get it here
         throw new EngineError("open", message.includes(options.modelPath) ? message : `${options.modelPath}: ${message}`, {
             cause: error,

@@ -7,7 +7,10 @@ import type {Recipe} from "../recipes/recipeSchema.js";
  */
 export const stageSettingsOf = {
     finetune(recipe: Recipe, datasetSha256: string): Record<string, unknown> {
-        const {save_every: _saveEvery, device: _device, ...train} = recipe.train;
+        const {save_every: _saveEvery, device: _device, precision, ...rest} = recipe.train;
+        // precision changes the result; fp32, the default, is left out so runs recorded before
+        // the setting existed stay up to date
+        const train = precision === "fp32" ? rest : {...rest, precision};
         return {seed: recipe.seed, models: {student: recipe.models.student ?? recipe.models.generator}, train, dataset: {sha256: datasetSha256}};
     },
     eval(recipe: Recipe): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import {z} from "zod";
 import {defaultActivationMemoryMb} from "../engine/defaultActivationMemoryMb.js";
-import {loraTargets} from "../engine/TrainEngine.js";
+import {enginePrecisions, loraTargets} from "../engine/TrainEngine.js";
 
 /**
  * The recipe: every setting of a `ditto train` run, with every default written here and nowhere
@@ -124,7 +124,9 @@ export const recipeSchema = z.strictObject({
         max_steps: z.number().int().min(1).optional(),
         eval_fraction: z.number().min(0).lt(1).default(0.05),
         save_every: z.number().int().min(1).default(50),
-        device: z.enum(["auto", "cpu", "cuda"]).default("auto")
+        device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
+        /** products with the frozen weights: fp32 (exact) or bf16 (CPU engine with AVX512-BF16; F16/BF16 weights) */
+        precision: z.enum(enginePrecisions).default("fp32")
     }).prefault({}),
     eval: z.strictObject({
         /** judge samples per judgement (paper: 3), at this temperature (paper: 0.2) */

@@ -79,7 +79,7 @@ export async function collectDoctorReport(options: DoctorOptions = {}): Promise<
 
     const engine = trainingEngineCheck();
     checks.push(engine);
-    if (engine.status === "ok") checks.push(trainingKernelCheck(), trainingCudaCheck());
+    if (engine.status === "ok") checks.push(trainingKernelCheck(), trainingBf16Check(), trainingCudaCheck());
     const offline = offlineSetting(options.offline);
     checks.push({name: "network", status: "ok", value: offline ? `off (${offline})` : "only `ditto models pull` uses it (--offline or DITTO_OFFLINE=1 turn it off)"});
     return checks;
@@ -138,6 +138,14 @@ function trainingEngineCheck(): DoctorCheck {
         return {name: "training engine", status: "fail", value: failed.map((f) => `${f.file}: ${f.error}`).join("; "),
             hint: "rebuild it with `npm run build:native` (it must be built for this Node version and machine)"};
     return {name: "training engine", status: "ok", value: `loads (${results.map((r) => join(release, r.file)).join(", ")})`};
+}
+
+/** Whether `--precision bf16` can run here; not having it is no problem (fp32 is the default). */
+function trainingBf16Check(): DoctorCheck {
+    const bf16 = loadNativeAddon().bf16Probe();
+    if (bf16.available) return {name: "training precision bf16", status: "ok", value: "available (AVX512-BF16; opt in with --precision bf16)"};
+    const [problem, ...fix] = bf16.reason.split("; ");
+    return {name: "training precision bf16", status: "ok", value: `no: ${problem}`, hint: fix.length ? fix.join("; ") : undefined};
 }
 
 /** Whether training can run on a CUDA GPU here (the CPU row is the training kernel's). */

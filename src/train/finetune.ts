@@ -116,7 +116,7 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
 
         const shape = modelShapeOf(readGgufHeader(o.modelPath));
         // the memory plan and the time estimate are the CPU engine's; the CUDA engine plans its own memory
-        const onCpu = o.device === "cpu" || (o.device === "auto" && !cudaAvailable());
+        const onCpu = o.device === "cpu" || o.precision === "bf16" || (o.device === "auto" && !cudaAvailable());
         if (onCpu) {
             const plan = planTrainingMemory(o, shape, [...data.train, ...data.heldOut]);
             log(formatMemoryPlan(plan));
@@ -138,7 +138,7 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
 
         const open = hooks.openEngine ?? (async (options: EngineOpenOptions) => (await import("../engine/openEngine.js")).openEngine(options));
         engine = await open({
-            modelPath: o.modelPath, seed: o.seed, device: o.device, threads: resolveThreads(o.threads), activationMemoryMb: o.activationMemoryMb,
+            modelPath: o.modelPath, seed: o.seed, device: o.device, precision: o.precision, threads: resolveThreads(o.threads), activationMemoryMb: o.activationMemoryMb,
             lora: {rank: o.rank, alpha: o.alpha, dropout: o.dropout, targets: o.targets}
         });
         if (resumed) engine.setState(resumed.state);

@@ -16,6 +16,7 @@ export function finetuneInputFromRecipe(recipe: Recipe, paths: {modelPath: strin
         batchSize: t.batch.sequences, seqLen: t.batch.seq_len, gradAccum: t.batch.grad_accum, pack: t.batch.pack,
         activationMemoryMb: t.activation_memory_mb,
         epochs: t.epochs, maxSteps: t.max_steps, evalFraction: t.eval_fraction, saveEvery: t.save_every, device: t.device,
+        precision: t.precision,
         seed: recipe.seed, threads: recipe.runtime.threads,
         ...extra
     };

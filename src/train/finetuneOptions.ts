@@ -1,5 +1,5 @@
 import {DittoError} from "../errors/DittoError.js";
-import {LoraTarget, loraTargets} from "../engine/TrainEngine.js";
+import {enginePrecisions, LoraTarget, loraTargets, type EnginePrecision} from "../engine/TrainEngine.js";
 import {defaultActivationMemoryMb} from "../engine/defaultActivationMemoryMb.js";
 
 export const lrSchedules = ["cosine", "constant"] as const;
@@ -55,6 +55,8 @@ export type FinetuneOptions = {
     /** engine threads; default: physical cores */
     threads?: number,
     device: TrainDevice,
+    /** products with the frozen weights: fp32 (exact) or bf16 (CPU engine with AVX512-BF16, F16/BF16 weights) */
+    precision: EnginePrecision,
     /** share of sessions held out for eval loss */
     evalFraction: number,
     /** eval loss every N steps (and at the end); 0: only at the end */
@@ -90,6 +92,7 @@ export const finetuneDefaults = {
     pack: true,
     seed: 1,
     device: "auto" as TrainDevice,
+    precision: "fp32" as EnginePrecision,
     evalFraction: 0.05,
     evalEvery: 50,
     saveEvery: 100,
@@ -132,6 +135,7 @@ export function resolveFinetuneOptions(input: FinetuneInput): FinetuneOptions {
     if (!Number.isInteger(o.seed)) fail("seed", o.seed, "must be an integer", "1");
     if (o.threads !== undefined) positiveInt("threads", o.threads, "8");
     if (!trainDevices.includes(o.device)) fail("device", o.device, `must be one of ${trainDevices.join(", ")}`, "auto");
+    if (!enginePrecisions.includes(o.precision)) fail("precision", o.precision, `must be one of ${enginePrecisions.join(", ")}`, "fp32");
     if (!(o.evalFraction >= 0 && o.evalFraction < 1)) fail("eval-fraction", o.evalFraction, "must be in [0, 1)", "0.05");
     nonNegInt("eval-every", o.evalEvery, "50");
     nonNegInt("save-every", o.saveEvery, "100");

@@ -7,13 +7,19 @@ import {spawnSync} from "node:child_process";
 import {readFileSync} from "node:fs";
 import {loadNativeAddon} from "../../src/engine/loadNativeAddon.js";
 
-/** Kernels this CPU can run, from the flags the kernel reports (x86-64 Linux; elsewhere portable only). */
-function cpuKernels(): string[] {
+/** Flags the kernel reports for this CPU (x86-64 Linux; empty elsewhere). */
+function cpuFlags(): Set<string> {
     let flags = new Set<string>();
     try {
         const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags"));
         flags = new Set(line?.split(":")[1]?.trim().split(/\s+/) ?? []);
     } catch { /* not Linux */ }
+    return flags;
+}
+
+/** Kernels this CPU can run (portable only where the flags are unknown). */
+function cpuKernels(): string[] {
+    const flags = cpuFlags();
     const avx2 = flags.has("avx2") && flags.has("fma") && flags.has("f16c");
     return ["portable", ...(avx2 ? ["avx2"] : []), ...(avx2 && flags.has("avx512f") ? ["avx512f"] : [])];
 }
@@ -37,7 +43,18 @@ test("float matrix products agree with double loops on every path, with every ke
         const lines = report.split("\n").filter((l) => l.startsWith(`${kernel} (`));
         assert.equal(lines.length, 2 * (1 + 11), `${kernel}: ${lines.length} report lines\n${report}`);
     }
-    const skipped = ["avx512f", "avx2"].filter((k) => !kernels.includes(k));
+    // the bf16 weight products: on the bf16-rounded operands only the fp32 accumulation differs
+    // (in worst above); on the fp32 operands the difference is bf16 rounding (unit roundoff
+    // u = 2^-8; measured 1.5e-3..2.2e-3): far below u/8 the operands were not rounded, above u
+    // they were rounded wrong
+    const bf16 = kernels.includes("avx512f") && cpuFlags().has("avx512_bf16");
+    const bf16Lines = report.split("\n").filter((l) => l.startsWith("avx512bf16 ("));
+    assert.equal(bf16Lines.length, bf16 ? 2 * 2 : 0, report);
+    for (const line of bf16Lines) {
+        const rounding = Number(/, ([\d.e+-]+) vs fp32 operands$/.exec(line)?.[1]);
+        assert.ok(rounding > 2 ** -8 / 8 && rounding < 2 ** -8, line);
+    }
+    const skipped = [...["avx512f", "avx2"].filter((k) => !kernels.includes(k)), ...(bf16 ? [] : ["avx512bf16"])];
     assert.match(report, new RegExp(`kernels skipped \\(this CPU lacks them\\): ${skipped.length ? skipped.join(", ") : "none"}\n`));
     // training uses the widest kernel the CPU has, unless DITTO_GEMM_KERNEL names another it has
     const forced = process.env.DITTO_GEMM_KERNEL;
@@ -62,4 +79,9 @@ test("ditto doctor names the kernel training will use", () => {
     assert.ok(row, r.stdout);
     assert.match(row.value, /^portable \(.*DITTO_GEMM_KERNEL=portable\)$/);
     assert.equal(row.status, "warn");
+    // precision bf16 needs the AVX-512 kernels, which the forced portable kernel turns off
+    const bf16 = checks.find((c) => c.name === "training precision bf16");
+    assert.ok(bf16, r.stdout);
+    const lacks = !(cpuKernels().includes("avx512f") && cpuFlags().has("avx512_bf16"));
+    assert.match(bf16.value, lacks ? /^no: precision bf16 needs a CPU with AVX512-BF16 .* which this CPU lacks$/ : /^no: precision bf16 needs the AVX-512 kernels, which DITTO_GEMM_KERNEL=portable turns off$/);
 });

@@ -25,6 +25,7 @@ test("ditto finetune user errors name the flag or file and the fix, without a st
         [["--rank", "0", "--out", join(dir, "a")], /--rank 0: must be a positive integer/],
         [["--lr", "fast", "--out", join(dir, "b")], /--lr fast is not a number/],
         [["--targets", "q,attn", "--out", join(dir, "c")], /--targets q,attn: must be a comma-separated list/],
+        [["--precision", "fp16", "--out", join(dir, "e")], /--precision fp16: must be one of fp32, bf16/],
         [[], /--out is required to train/]
     ];
     for (const [extra, pattern] of cases) {

@@ -1,6 +1,6 @@
 import type {Command} from "commander";
 import {DittoError} from "../../errors/DittoError.js";
-import {loraTargets, type LoraTarget} from "../../engine/TrainEngine.js";
+import {enginePrecisions, loraTargets, type EnginePrecision, type LoraTarget} from "../../engine/TrainEngine.js";
 import {finetune} from "../../train/finetune.js";
 import {finetuneDefaults, type FinetuneInput, type LrSchedule, type ProgressMode, type TrainDevice} from "../../train/finetuneOptions.js";
 import {showMask} from "../../train/showMask.js";
@@ -9,7 +9,7 @@ type FinetuneFlags = {
     model: string, data: string, out?: string,
     rank?: string, alpha?: string, dropout?: string, targets?: string, lr?: string, minLrRatio?: string, warmup?: string,
     schedule?: string, weightDecay?: string, clip?: string, epochs?: string, maxSteps?: string, batchSize?: string,
-    gradAccum?: string, seqLen?: string, activationMemory?: string, seed?: string, threads?: string, device?: string, evalFraction?: string,
+    gradAccum?: string, seqLen?: string, activationMemory?: string, seed?: string, threads?: string, device?: string, precision?: string, evalFraction?: string,
     evalEvery?: string, saveEvery?: string, keepCheckpoints?: string, resume?: boolean, progress?: string, pack?: boolean,
     showMask?: boolean | string
 };
@@ -41,6 +41,7 @@ export function registerFinetuneCommand(program: Command): void {
         .option("--seed <n>", `seed for LoRA init, dropout, shuffling and the held-out split (default ${d.seed})`)
         .option("--threads <n>", "CPU threads (default: physical cores; env DITTO_THREADS)")
         .option("--device <d>", `auto, cpu or cuda (default ${d.device})`)
+        .option("--precision <p>", `products with the frozen weights: ${enginePrecisions.join(" or ")}; bf16 rounds F16/BF16 weights and their inputs to bf16 on CPUs with AVX512-BF16 (default ${d.precision})`)
         .option("--eval-fraction <x>", `share of sessions held out for eval loss (default ${d.evalFraction})`)
         .option("--eval-every <n>", `eval loss every N steps, 0 = only at the end (default ${d.evalEvery})`)
         .option("--save-every <n>", `checkpoint every N steps, 0 = never (default ${d.saveEvery})`)
@@ -70,6 +71,7 @@ export function registerFinetuneCommand(program: Command): void {
                 gradAccum: num("grad-accum", flags.gradAccum), seqLen: num("seq-len", flags.seqLen),
                 activationMemoryMb: num("activation-memory", flags.activationMemory), seed: num("seed", flags.seed),
                 threads: num("threads", flags.threads), device: flags.device as TrainDevice | undefined,
+                precision: flags.precision as EnginePrecision | undefined,
                 evalFraction: num("eval-fraction", flags.evalFraction), evalEvery: num("eval-every", flags.evalEvery),
                 saveEvery: num("save-every", flags.saveEvery), keepCheckpoints: num("keep-checkpoints", flags.keepCheckpoints),
                 resume: flags.resume, progress: flags.progress as ProgressMode | undefined,

@@ -1,6 +1,7 @@
 import {existsSync, readFileSync} from "node:fs";
 import {join, relative, resolve} from "node:path";
 import {Option, type Command} from "commander";
+import {enginePrecisions} from "../../engine/TrainEngine.js";
 import {trainRecipe} from "../../pipeline/trainRecipe.js";
 import {trainStages, type TrainStage} from "../../pipeline/trainStages.js";
 import {loadRecipe} from "../../recipes/loadRecipe.js";
@@ -18,6 +19,7 @@ export function registerTrainCommand(program: Command): void {
         .addOption(new Option("--until <stage>", "last stage to run").choices([...trainStages]))
         .option("--shard <i/n>", "generate only shard i of n (0-based) of the queries and responses; merge with `ditto runs merge`")
         .addOption(new Option("--device <device>", "training engine: auto (CUDA when this build has it and a GPU is present, else the CPU), cpu or cuda (default: the recipe's train.device)").choices(["auto", "cpu", "cuda"]))
+        .addOption(new Option("--precision <precision>", "products with the frozen weights: fp32 (exact) or bf16 (F16/BF16 weights on CPUs with AVX512-BF16) (default: the recipe's train.precision)").choices([...enginePrecisions]))
         .option("--activation-memory <mb>", "MB of activations kept for the backward instead of recomputed (= train.activation_memory_mb; lowered if memory is short)")
         .option("--deterministic", "one conversation at a time (runtime.parallel=1): the same recipe and seed give the same files, even across a kill and resume; slower")
         .argument("[overrides...]", "recipe overrides as key.path=value, e.g. train.lora.rank=8");
@@ -39,11 +41,12 @@ Sharded generation (e.g. on 4 machines):
   ditto runs merge --out runs/qwen-7b runs/s0 runs/s1 runs/s2 runs/s3
   ditto train --recipe qwen-7b --run runs/qwen-7b --from sessions`);
     cmd.action(async (overrides: string[], opts: {recipe: string, run?: string, from?: TrainStage, until?: TrainStage,
-                                                  progress?: string, quiet?: boolean, device?: string, gpu?: string, threads?: string, offline?: boolean, shard?: string,
+                                                  progress?: string, quiet?: boolean, device?: string, precision?: string, gpu?: string, threads?: string, offline?: boolean, shard?: string,
                                                   deterministic?: boolean, activationMemory?: string}) => {
         const rt = runtimeOptions.read(opts);
         const flags = [
             ...(opts.device ? [`train.device=${opts.device}`] : []),
+            ...(opts.precision ? [`train.precision=${opts.precision}`] : []),
             ...(opts.deterministic ? ["runtime.parallel=1"] : []),
             ...(opts.activationMemory === undefined ? [] : [`train.activation_memory_mb=${opts.activationMemory}`])
         ];

@@ -1,6 +1,6 @@
 import {DittoError} from "../../errors/DittoError.js";
 
-export type EngineProblem = "addon-missing" | "open" | "batch" | "state" | "device" | "closed" | "internal";
+export type EngineProblem = "addon-missing" | "open" | "batch" | "state" | "device" | "precision" | "closed" | "internal";
 
 /** A failure of the native training engine; `message` is the engine's own (it names the problem and the fix). */
 export class EngineError extends DittoError {
