@@ -1,4 +1,5 @@
 import {halfTable} from "./halfTable.js";
+import {kQuantScaleMin} from "./kQuantScaleMin.js";
 
 /**
  * Q5_K super-block of 256 values (176 bytes): f16 d, f16 dmin, 12 bytes of eight 6-bit scales and
@@ -9,19 +10,13 @@ import {halfTable} from "./halfTable.js";
 export function dequantizeQ5K(bytes: Uint8Array, out: Float32Array): void {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const table = halfTable();
+    const scaleMin: [number, number] = [0, 0];
     for (let b = 0; b < out.length / 256; b++) {
         const at = b * 176;
         const d = table[view.getUint16(at, true)]!, dmin = table[view.getUint16(at + 2, true)]!;
         const sc = at + 4, qh = at + 16, qs = at + 48;
         for (let j = 0; j < 8; j++) {
-            let scale: number, min: number;
-            if (j < 4) {
-                scale = bytes[sc + j]! & 63;
-                min = bytes[sc + j + 4]! & 63;
-            } else {
-                scale = (bytes[sc + j + 4]! & 0xf) | ((bytes[sc + j - 4]! >> 6) << 4);
-                min = (bytes[sc + j + 4]! >> 4) | ((bytes[sc + j]! >> 6) << 4);
-            }
+            const [scale, min] = kQuantScaleMin(bytes, sc, j, scaleMin);
             const k = Math.fround(d * scale), m = Math.fround(dmin * min);
             const q = qs + (j >> 1) * 32, shift = (j & 1) * 4, base = b * 256 + j * 32;
             for (let l = 0; l < 32; l++) out[base + l] = Math.fround(k * (((bytes[q + l]! >> shift) & 0xf) | (((bytes[qh + l]! >> j) & 1) << 4))) - m;

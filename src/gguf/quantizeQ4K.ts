@@ -1,3 +1,4 @@
+import {packKQuantScales} from "./packKQuantScales.js";
 import {toHalf, fromHalf} from "./halfFloat.js";
 
 /**
@@ -22,11 +23,7 @@ export function quantizeQ4K(values: Float32Array): Uint8Array {
         const at = b * 144;
         view.setUint16(at, toHalf(d), true);
         view.setUint16(at + 2, toHalf(dmin), true);
-        for (let j = 0; j < 4; j++) {
-            out[at + 4 + j] = (sc[j]! & 63) | ((sc[j + 4]! >> 4) << 6);
-            out[at + 8 + j] = (mn[j]! & 63) | ((mn[j + 4]! >> 4) << 6);
-            out[at + 12 + j] = (sc[j + 4]! & 0xf) | ((mn[j + 4]! & 0xf) << 4);
-        }
+        packKQuantScales(out, at + 4, sc, mn);
         for (let j = 0; j < 8; j++) {
             const k = d * sc[j]!, m = dmin * mn[j]!;
             for (let l = 0; l < 32; l++) {
