@@ -8,6 +8,7 @@
         "native/src/Dequantize.cpp",
         "native/src/DequantSelfTest.cpp",
         "native/src/Engine.cpp",
+        "native/src/FmaPeak.cpp",
         "native/src/Gemm.cpp",
         "native/src/GemmBf16.cpp",
         "native/src/GemmKernelAvx512.cpp",

@@ -12,9 +12,11 @@
 // interleaved with the reference, so a loaded machine slows all sides alike; --precision likewise
 // runs it once per named precision (bf16: the weight products of F16/BF16 models in bf16; use
 // an F16 --model such as fixture:qwen2-bench-0.5b-f16), every kernel with every precision. Each step is timed on its own and the median step is the figure on both
-// sides (a shared machine has slow outliers; all step times are printed). GFLOP/s counts 4 x
-// matrix parameters per token (forward + input gradient; the engine's recompute and the
-// reference's extra work are not counted).
+// sides (a shared machine has slow outliers; all step times are printed). GFLOP/s is given two
+// ways: 4 x matrix parameters per token (forward + input gradient of the frozen weights: the work
+// both sides must do) and, for the CPU engine, every product it ran (counted by the engine:
+// weights, LoRA, attention, recompute), each against the machine's FMA peak measured in the same
+// run (native/src/FmaPeak: register-only FMA chains on the same threads, the kernel's ISA).
 import {spawnSync} from "node:child_process";
 import {writeFileSync} from "node:fs";
 import {cpus, loadavg} from "node:os";
@@ -52,7 +54,8 @@ const seq = Number(args.seq);
 const rank = Number(args.rank);
 const threads = args.threads === undefined ? physicalCores() : Number(args.threads);
 
-type SideResult = {tokens_per_s: number, step_seconds: number, step_seconds_all?: number[], peak_rss_mb: number, cpu_seconds_per_step?: number};
+type SideResult = {tokens_per_s: number, step_seconds: number, step_seconds_all?: number[], peak_rss_mb: number, cpu_seconds_per_step?: number,
+    executed_gflop_per_step?: number};
 
 function median(xs: readonly number[]): number {
     const s = [...xs].sort((a, b) => a - b);
@@ -74,6 +77,8 @@ async function engineChild(): Promise<void> {
     };
     await step();
     // each step timed on its own; the median step is the figure (a shared machine has slow outliers)
+    const addon = loadNativeAddon();
+    const flops0 = addon.gemmFlops();
     const cpu0 = process.cpuUsage();
     const times: number[] = [];
     for (let i = 0; i < steps; i++) {
@@ -83,12 +88,15 @@ async function engineChild(): Promise<void> {
     }
     const dt = median(times);
     const cpu = process.cpuUsage(cpu0);
+    const flops = addon.gemmFlops() - flops0;
     engine.close();
     const matrixParams = info.nLayer * (info.nEmbd * (info.nHead + 2 * info.nHeadKv) * info.headDim +
         info.nHead * info.headDim * info.nEmbd + 3 * info.nEmbd * info.nFf) + info.nVocab * info.nEmbd;
     const out: SideResult & {matrix_params: number, kernel: string} = {
         tokens_per_s: seq / dt, step_seconds: dt, step_seconds_all: times, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
         cpu_seconds_per_step: (cpu.user + cpu.system) / 1e6 / steps, matrix_params: matrixParams,
+        // the CUDA engine's products are not counted here
+        executed_gflop_per_step: info.device && info.device.kind !== "cpu" ? undefined : flops / 1e9 / steps,
         kernel: info.device && info.device.kind !== "cpu" ? `${info.device.kind} ${info.device.name} (${info.device.gemm})` : info.device?.gemm ?? loadNativeAddon().gemmKernel()
     };
     process.stdout.write(JSON.stringify(out) + "\n");
@@ -145,17 +153,42 @@ function medianRound(rounds: Round[]): Round {
     return [...rounds].sort((a, b) => (a.ratio || 0) - (b.ratio || 0))[Math.floor((rounds.length - 1) / 2)]!;
 }
 
+/** The FMA peak of the ISA a kernel runs on, measured now on the benchmark's threads (null: none, or not a CPU kernel). */
+type Peak = {isa: string, gflops: number, perCpuSecond: number};
+const peaks = new Map<string, Peak | null>();
+function peakFor(kernel: string): Peak | null {
+    const isa = kernel === "avx512bf16" ? "avx512bf16" : kernel === "avx512f" || kernel === "avx2" ? kernel : null;
+    if (isa === null) return null;
+    if (!peaks.has(isa)) {
+        const p = loadNativeAddon().fmaPeak(isa as "avx2" | "avx512f" | "avx512bf16", threads);
+        // the threads' sum per CPU-second: what the cores give when the process has them (a wall
+        // figure taken while a neighbour runs would flatter the engine's ratio)
+        peaks.set(isa, p ? {isa, gflops: p.perCpuSecond * threads, perCpuSecond: p.perCpuSecond} : null);
+    }
+    return peaks.get(isa)!;
+}
+
 function printSide(rounds: Round[], memory: EngineResult | undefined, memoryModel: string): Record<string, unknown> {
     const shown = medianRound(rounds);
     const {engine, reference} = shown;
     const gflops = 4 * engine.matrix_params * engine.tokens_per_s / 1e9;
+    const executed = engine.executed_gflop_per_step === undefined ? undefined : engine.executed_gflop_per_step / engine.step_seconds;
+    // bf16 runs the frozen weights' products in bf16 and the rest (LoRA, attention) in fp32: both peaks are shown
+    const peak = peakFor(engine.kernel === "avx512bf16" ? "avx512f" : engine.kernel);
+    const bf16Peak = engine.kernel === "avx512bf16" ? peakFor("avx512bf16") : null;
+    const pct = (x: number, p: Peak | null) => p ? ` (${(100 * x / p.gflops).toFixed(0)}% of ${p.isa} peak)` : "";
     const rows: [string, string, string][] = [
         ["", `engine (${engine.kernel})`, "PyTorch reference"],
         ["tokens/s", engine.tokens_per_s.toFixed(1), reference ? reference.tokens_per_s.toFixed(1) : "-"],
         ["step seconds (median)", engine.step_seconds.toFixed(2), reference ? reference.step_seconds.toFixed(2) : "-"],
         ["each step", spread(engine.step_seconds_all), spread(reference?.step_seconds_all)],
         ["CPU seconds/step", engine.cpu_seconds_per_step!.toFixed(1), reference?.cpu_seconds_per_step?.toFixed(1) ?? "-"],
-        ["GFLOP/s (4 x matrix params/token)", gflops.toFixed(1), reference ? (4 * engine.matrix_params * reference.tokens_per_s / 1e9).toFixed(1) : "-"],
+        ["GFLOP/s (4 x matrix params/token)", gflops.toFixed(1) + pct(gflops, peak), reference ? (4 * engine.matrix_params * reference.tokens_per_s / 1e9).toFixed(1) : "-"],
+        ...(executed === undefined ? [] : [["GFLOP/s executed (every product, engine's count)", executed.toFixed(1) + pct(executed, peak), "-"] as [string, string, string],
+            ["executed GFLOP per CPU-second, per thread", (engine.executed_gflop_per_step! / engine.cpu_seconds_per_step!).toFixed(1) +
+                (peak ? ` (${(100 * engine.executed_gflop_per_step! / engine.cpu_seconds_per_step! / peak.perCpuSecond).toFixed(0)}%)` : ""), "-"] as [string, string, string]]),
+        ...(peak ? [[`FMA peak GFLOP/s, ${threads} threads, this run (${peak.isa})`, peak.gflops.toFixed(1), "-"] as [string, string, string]] : []),
+        ...(bf16Peak ? [[`FMA peak GFLOP/s, ${threads} threads, this run (${bf16Peak.isa})`, bf16Peak.gflops.toFixed(1) + pct(gflops, bf16Peak).replace("% of", "% by 4 x params of"), "-"] as [string, string, string]] : []),
         [`peak RSS MB (${args.model})`, engine.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]
     ];
     if (memory) rows.push([`peak RSS MB (${memoryModel})`, memory.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]);
@@ -178,6 +211,10 @@ function printSide(rounds: Round[], memory: EngineResult | undefined, memoryMode
         reference_tokens_per_s: reference?.tokens_per_s ?? null,
         ratio: reference ? shown.ratio : null,
         engine_gflops: gflops,
+        engine_gflops_executed: executed ?? null,
+        fma_peak_gflops: peak?.gflops ?? null,
+        fma_peak_isa: peak?.isa ?? null,
+        fma_peak_bf16_gflops: bf16Peak?.gflops ?? null,
         engine_peak_rss_mb: engine.peak_rss_mb,
         engine_peak_rss_mb_f32: memory?.peak_rss_mb ?? null,
         reference_peak_rss_mb: reference?.peak_rss_mb ?? null,
@@ -197,6 +234,13 @@ async function main(): Promise<void> {
     const kernels = args.kernels ? args.kernels.split(",") : [""];
     const variants: Variant[] = kernels.flatMap((kernel) => precisions.map((precision) => ({kernel, precision})));
     const load0 = loadavg()[0]!;
+    // the FMA peaks first, before any child runs
+    if (device === "cpu")
+        for (const v of variants) {
+            const isa = v.kernel || loadNativeAddon().gemmKernel();
+            peakFor(isa);
+            if (v.precision === "bf16") peakFor("avx512bf16");
+        }
     // peak memory does not depend on the round: one run on the F32 base, the last kernel, first
     // (so an interrupted run still has it)
     const memory = memoryModel === "none" ? undefined : measureEngine(variants.at(-1)!, memoryModel);

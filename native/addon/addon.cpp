@@ -21,6 +21,21 @@ static Napi::Value selftestGemm(const Napi::CallbackInfo& info) { return selftes
 
 static Napi::Value gemmKernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ditto_gemm_kernel()); }
 
+static Napi::Value gemmFlops(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ditto_gemm_flops()); }
+
+// fmaPeak(kind, threads): {gflops, perCpuSecond} or null when the CPU lacks the kind
+static Napi::Value fmaPeak(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "fmaPeak(kind: string, threads: number)");
+    double perCpu = 0;
+    double wall = ditto_fma_peak(info[0].As<Napi::String>().Utf8Value().c_str(), info[1].As<Napi::Number>().Int32Value(), &perCpu);
+    if (wall < 0) return env.Null();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("gflops", wall);
+    o.Set("perCpuSecond", perCpu);
+    return o;
+}
+
 // {available: true} or {available: false, reason} for precision bf16
 static Napi::Value bf16Probe(const Napi::CallbackInfo& info) {
     char why[512] = {0};
@@ -84,6 +99,8 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("selftestGemm", Napi::Function::New(env, selftestGemm));
     exports.Set("gemmKernel", Napi::Function::New(env, gemmKernel));
     exports.Set("bf16Probe", Napi::Function::New(env, bf16Probe));
+    exports.Set("gemmFlops", Napi::Function::New(env, gemmFlops));
+    exports.Set("fmaPeak", Napi::Function::New(env, fmaPeak));
     exports.Set("loraMerge", Napi::Function::New(env, loraMerge));
     exports.Set("encodeF16", Napi::Function::New(env, encodeF16));
     exports.Set("decodeForMerge", Napi::Function::New(env, decodeForMerge));

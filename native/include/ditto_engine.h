@@ -141,6 +141,17 @@ double ditto_selftest_gemm(char* report, size_t report_size);
  * has, or the one the environment variable DITTO_GEMM_KERNEL names when the CPU has it). */
 const char* ditto_gemm_kernel(void);
 
+/* Floating-point operations (2 per multiply-add) of every float matrix product the CPU engine has
+ * run in this process (weight, LoRA and attention products); benchmarks read it around a step. */
+double ditto_gemm_flops(void);
+
+/* The CPU's FMA peak measured now: independent chains in registers on `threads` threads for
+ * ~0.25 s each. kind: "avx2", "avx512f" or "avx512bf16" (vdpbf16ps, 2 flops per bf16 pair).
+ * Returns GFLOP/s of all threads by wall time and, in per_cpu_second (may be NULL), the mean GFLOP
+ * per CPU-second of one thread (what other processes on the cores disturb least); -1 when the CPU
+ * lacks the kind. */
+double ditto_fma_peak(const char* kind, int threads, double* per_cpu_second);
+
 /* 1 when precision BF16 can run in this process (the CPU has AVX512-BF16 and DITTO_GEMM_KERNEL does
  * not force a narrower kernel), else 0 with the reason and the fix in why. */
 int ditto_bf16_available(char* why, size_t why_size);

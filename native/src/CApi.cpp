@@ -8,6 +8,7 @@
 
 #include "../include/ditto_engine.h"
 #include "Engine.h"
+#include "FmaPeak.h"
 #include "Gemm.h"
 #include "GemmBf16.h"
 #include "GpuEngine.h"
@@ -186,6 +187,15 @@ void ditto_engine_pair(const ditto_engine* e, int index, ditto_lora_pair* pair) 
 }
 
 const char* ditto_gemm_kernel(void) { return ditto::gemmKernelName(); }
+
+double ditto_gemm_flops(void) { return (double)ditto::gemmFlops(); }
+
+double ditto_fma_peak(const char* kind, int threads, double* per_cpu_second) {
+    ditto::FmaPeak p;
+    if (!kind || !ditto::fmaPeak(kind, threads, 50'000'000, p)) return -1;
+    if (per_cpu_second) *per_cpu_second = p.perCpuSecond;
+    return p.wallGflops;
+}
 
 int ditto_bf16_available(char* why, size_t whySize) {
     std::string reason = ditto::bf16Unavailable();

@@ -1,6 +1,7 @@
 #include "Gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -37,6 +38,12 @@ struct AlignedBuffer {
 };
 
 const char* gemmKernelName() { return isaName(processIsa()); }
+
+// 2 x M x N x K of every float product run (the executed work that benchmarks compare with the
+// FMA peak); relaxed: one add per product call, read between steps.
+static std::atomic<uint64_t> flopCounter{0};
+static void countFlops(int M, int N, int K) { flopCounter.fetch_add(2ull * (uint64_t)M * (uint64_t)N * (uint64_t)K, std::memory_order_relaxed); }
+uint64_t gemmFlops() { return flopCounter.load(std::memory_order_relaxed); }
 
 // What all threads of one product share: the ISA chosen on the calling thread (a self-test may
 // force one there), its kernel, tile and cache blocks.
@@ -188,6 +195,7 @@ static void gemmDriver(ThreadPool* pool, bool transA, int M, int N, int K, float
             for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
     }
     if (K <= 0 || alpha == 0.0f) return;
+    countFlops(M, N, K);
     const GemmPlan plan = makePlan();
     const int KC = plan.blk.kc, MC = plan.blk.mc;
     int threads = (pool && !insideParallelRegion()) ? pool->size() : 1;
@@ -342,6 +350,7 @@ static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int k
 void gemmWeight(ThreadPool* pool, bool transW, int M, int N, int K, float alpha, const float* A, int lda, const WeightMatrix& w, float beta,
                 float* C, int ldc) {
     if (w.bf16) {
+        if (M > 0 && N > 0 && K > 0 && alpha != 0.0f) countFlops(M, N, K);
         gemmWeightBf16(pool, transW, M, N, K, alpha, A, lda, w, beta, C, ldc);
         return;
     }

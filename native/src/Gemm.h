@@ -38,6 +38,10 @@ void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float
 void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, double alpha,
           const double* A, int lda, const double* B, int ldb, double beta, double* C, int ldc);
 
+// Floating-point operations (2 per multiply-add) of every float product run in this process so
+// far: weight, LoRA and attention products alike.
+uint64_t gemmFlops();
+
 // Name of the micro-kernel training uses ("avx512f", "avx2" or "portable"), for reports.
 const char* gemmKernelName();
 

@@ -48,6 +48,13 @@ export interface NativeAddon {
     selftestGemm(): {worst: number, report: string};
     /** matrix micro-kernel training uses on this CPU: "avx512f", "avx2" or "portable" (DITTO_GEMM_KERNEL may force a narrower one) */
     gemmKernel(): string;
+    /** floating-point operations (2 per multiply-add) of every float matrix product the CPU engine ran in this process */
+    gemmFlops(): number;
+    /**
+     * the CPU's FMA peak measured now on `threads` threads (~0.25 s): GFLOP/s of all threads by wall
+     * time and the mean GFLOP per CPU-second of one thread; null when the CPU lacks the kind
+     */
+    fmaPeak(kind: "avx2" | "avx512f" | "avx512bf16", threads: number): {gflops: number, perCpuSecond: number} | null;
     /** whether precision bf16 can run here (AVX512-BF16, and DITTO_GEMM_KERNEL not forcing a narrower kernel) */
     bf16Probe(): {available: true} | {available: false, reason: string};
     /**
