@@ -21,6 +21,7 @@
         "native/src/LoraMerge.cpp",
         "native/src/MergeDecode.cpp",
         "native/src/Model.cpp",
+        "native/src/QuantGroupsAvx2.cpp",
         "native/src/ThreadPool.cpp",
         "native/src/VecMath.cpp",
         "native/src/WeightDecode.cpp",

@@ -3,6 +3,7 @@
 // checked against llama.cpp end to end: Q4_K/Q6_K by test/adapter/kQuantMerge.test.ts, the others
 // on fixture models by test/engine/forwardParity.test.ts.
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -10,6 +11,8 @@
 
 #include "../include/ditto_engine.h"
 #include "Dequantize.h"
+#include "Gemm.h"
+#include "GemmKernels.h"
 #include "GgufFile.h"
 
 using namespace ditto;
@@ -93,8 +96,38 @@ extern "C" double ditto_selftest_dequant(char* report, size_t reportSize) {
                 maxDiff = std::fmax(maxDiff, std::fabs(r - out[b * per + i]) / std::fmax(1.0, std::fabs(r)));
             }
         worst = std::fmax(worst, maxDiff);
-        char line[128];
+        char line[160];
         std::snprintf(line, sizeof line, "%-5s max_rel_diff %.3e over %d values\n", name, maxDiff, blocks * per);
+        text += line;
+        // the products' row decoder, scalar and SIMD, from every start column of a 3-block row
+        // window: the same bits as the whole-tensor decoder (a SIMD decoder that rounds one value
+        // differently would make training differ from the F32-expanded model)
+        if (!cpuHasIsa(GemmIsa::Avx2)) {
+            text += std::string(name) + " row decoder: simd skipped (no AVX2)\n";
+            return;
+        }
+        const int rowValues = 3 * per;
+        WeightMatrix w;
+        w.data = data.data();
+        w.type = type;
+        w.rows = blocks / 3;
+        w.cols = rowValues;
+        w.rowBytes = 3 * blockBytes;
+        int mismatches = 0;
+        std::vector<float> scalar(rowValues), simd(rowValues);
+        for (int row = 0; row < w.rows; row++)
+            for (int c0 = 0; c0 < rowValues; c0 += 1 + (int)(rng() % 13)) {
+                int n = rowValues - c0 - (int)(rng() % (rowValues - c0));
+                n = n < 1 ? 1 : n;
+                decodeRow(w, row, c0, n, scalar.data(), false);
+                decodeRow(w, row, c0, n, simd.data(), true);
+                for (int i = 0; i < n; i++) {
+                    float ref = out[(size_t)row * rowValues + c0 + i];
+                    if (std::memcmp(&scalar[i], &ref, 4) || std::memcmp(&simd[i], &ref, 4)) mismatches++;
+                }
+            }
+        if (mismatches) worst = std::fmax(worst, 1.0);
+        std::snprintf(line, sizeof line, "%-5s row decoder (scalar and simd) bit mismatches with the tensor decoder: %d\n", name, mismatches);
         text += line;
     };
     run("Q4_K", GGML_Q4_K, 144, 0, 2, q4kReference);

@@ -12,6 +12,7 @@
 #include "GemmKernels.h"
 #include "GgufFile.h"
 #include "QuantGroups.h"
+#include "QuantGroupsAvx2.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -150,25 +151,32 @@ void decodeRow(const WeightMatrix& w, int row, int c0, int n, float* out, bool s
             return;
         }
         case GGML_Q4_K:
-            decodeGroups(r, c0, n, out, q4kGroup);
+            if (simd) decodeGroups(r, c0, n, out, q4kGroupAvx2);
+            else decodeGroups(r, c0, n, out, q4kGroup);
             return;
         case GGML_Q6_K:
-            decodeGroups(r, c0, n, out, q6kGroup);
+            if (simd) decodeGroups(r, c0, n, out, q6kGroupAvx2);
+            else decodeGroups(r, c0, n, out, q6kGroup);
             return;
         case GGML_Q5_K:
-            decodeGroups(r, c0, n, out, q5kGroup);
+            if (simd) decodeGroups(r, c0, n, out, q5kGroupAvx2);
+            else decodeGroups(r, c0, n, out, q5kGroup);
             return;
         case GGML_Q4_0:
-            decodeGroups(r, c0, n, out, q4_0Group);
+            if (simd) decodeGroups(r, c0, n, out, q4_0GroupAvx2);
+            else decodeGroups(r, c0, n, out, q4_0Group);
             return;
         case GGML_Q4_1:
-            decodeGroups(r, c0, n, out, q4_1Group);
+            if (simd) decodeGroups(r, c0, n, out, q4_1GroupAvx2);
+            else decodeGroups(r, c0, n, out, q4_1Group);
             return;
         case GGML_Q5_0:
-            decodeGroups(r, c0, n, out, q5_0Group);
+            if (simd) decodeGroups(r, c0, n, out, q5_0GroupAvx2);
+            else decodeGroups(r, c0, n, out, q5_0Group);
             return;
         case GGML_Q5_1:
-            decodeGroups(r, c0, n, out, q5_1Group);
+            if (simd) decodeGroups(r, c0, n, out, q5_1GroupAvx2);
+            else decodeGroups(r, c0, n, out, q5_1Group);
             return;
         default:
             throw std::runtime_error("internal: weight type " + std::to_string(w.type) + " cannot be decoded in products");
