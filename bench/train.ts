@@ -187,13 +187,14 @@ function printSide(rounds: Round[], memory: EngineResult | undefined, memoryMode
         ...(executed === undefined ? [] : [["GFLOP/s executed (every product, engine's count)", executed.toFixed(1) + pct(executed, peak), "-"] as [string, string, string],
             ["executed GFLOP per CPU-second, per thread", (engine.executed_gflop_per_step! / engine.cpu_seconds_per_step!).toFixed(1) +
                 (peak ? ` (${(100 * engine.executed_gflop_per_step! / engine.cpu_seconds_per_step! / peak.perCpuSecond).toFixed(0)}%)` : ""), "-"] as [string, string, string]]),
-        ...(peak ? [[`FMA peak GFLOP/s, ${threads} threads, this run (${peak.isa})`, peak.gflops.toFixed(1), "-"] as [string, string, string]] : []),
-        ...(bf16Peak ? [[`FMA peak GFLOP/s, ${threads} threads, this run (${bf16Peak.isa})`, bf16Peak.gflops.toFixed(1) + pct(gflops, bf16Peak).replace("% of", "% by 4 x params of"), "-"] as [string, string, string]] : []),
+        ...(peak ? [[`FMA peak GFLOP/s, this run (${peak.isa}, ${threads} threads)`, peak.gflops.toFixed(1), "-"] as [string, string, string]] : []),
+        ...(bf16Peak ? [[`FMA peak GFLOP/s, this run (${bf16Peak.isa}, ${threads} threads)`,
+            `${bf16Peak.gflops.toFixed(1)} (4 x params: ${(100 * gflops / bf16Peak.gflops).toFixed(0)}%)`, "-"] as [string, string, string]] : []),
         [`peak RSS MB (${args.model})`, engine.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]
     ];
     if (memory) rows.push([`peak RSS MB (${memoryModel})`, memory.peak_rss_mb.toFixed(0), reference ? reference.peak_rss_mb.toFixed(0) : "-"]);
     if (rounds.length > 1) console.log(`kernel ${engine.kernel}: the round with the median ratio of ${rounds.length} (ratios ${rounds.map((r) => r.ratio.toFixed(2)).join(", ")}):`);
-    for (const [a, b, c] of rows) console.log(`${a.padEnd(50)}${b.padStart(24)} ${c.padStart(24)}`);
+    for (const [a, b, c] of rows) console.log(`${a.padEnd(52)}${b.padStart(28)} ${c.padStart(20)}`);
     if (reference) {
         console.log(`ratio engine/reference (${engine.kernel}): tokens/s ${shown.ratio.toFixed(2)}x (target >= 3x with avx512f, >= 2x with avx2)`);
         // the same weights on both sides: the engine's F32 run against the fp32 reference

@@ -3,7 +3,7 @@
 // jobs on a shared machine disturb far less than wall time). Shows what decoding each block type
 // inside the products costs next to Q8_0's AVX2 decoder and F16's.
 // Build: g++ -std=c++17 -O3 -pthread -Inative/src -o quant-decode-bench native/test/quant_decode_bench.cpp \
-//          native/src/{Gemm,GemmKernels,GemmKernelAvx512,WeightDecode,Dequantize,ThreadPool,GgufFile}.cpp
+//          native/src/{Gemm,GemmKernels,GemmKernelAvx512,GemmBf16,WeightDecode,QuantGroupsAvx2,Dequantize,ThreadPool,GgufFile}.cpp
 // DITTO_GEMM_KERNEL picks the kernel.
 #include <algorithm>
 #include <cstdio>
