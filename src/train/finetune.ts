@@ -26,6 +26,7 @@ import {readGgufHeader} from "../gguf/readGgufHeader.js";
 import {modelShapeOf} from "../engine/modelShapeOf.js";
 import {formatMemoryPlan} from "../engine/formatMemoryPlan.js";
 import {cudaAvailable} from "../engine/cudaAvailable.js";
+import {loadNativeAddon} from "../engine/loadNativeAddon.js";
 import {readDataset} from "./readDataset.js";
 import {outputDirs} from "../runs/outputDirs.js";
 
@@ -130,9 +131,10 @@ export async function finetune(input: FinetuneInput, hooks: FinetuneHooks = {}):
         log(`training: ${tokensToTrain.toLocaleString("en-US")} tokens in ${totalSteps - (resumed?.checkpoint.step ?? 0)} steps ` +
             `(${data.trainStats.tokens.toLocaleString("en-US")} tokens per epoch)`);
         if (onCpu && shape.parameters > largeOnCpu) {
-            const t = cpuTrainingTime(shape.parameters, tokensToTrain, resolveThreads(o.threads));
+            const kernel = loadNativeAddon().gemmKernel();
+            const t = cpuTrainingTime(shape.parameters, tokensToTrain, resolveThreads(o.threads), kernel);
             log(`note: ${(shape.parameters / 1e9).toFixed(1)}B parameters on the CPU: about ${formatDuration(t.seconds)} at ~${t.tokensPerSecond.toFixed(1)} tokens/s ` +
-                `(scaled from the 0.5B benchmark); a CUDA GPU would be much faster, but the CUDA engine is not verified yet, so this run goes on on the CPU`);
+                `(scaled from the 0.5B benchmark with the ${kernel} kernel); a CUDA GPU would be much faster, but the CUDA engine is not verified yet, so this run goes on on the CPU`);
         }
         const heldOutBatches = makeBatches(data.heldOut, o.batchSize);
 
