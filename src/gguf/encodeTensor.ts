@@ -10,9 +10,9 @@ const nativeTypes = new Set<number>([GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
  * float32 values -> raw bytes of the given ggml type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
  * Q4_K, Q5_K, Q6_K). The addon's quantizer writes the same bytes as the TypeScript one
  * (encodeTensorTs; test/gguf/encodeTensor.test.ts holds them to it for every type), Q4_K and
- * Q6_K some 10 times faster (`npm run bench:quantize`), which a 7B fixture needs; TypeScript encodes where the addon is not built (or predates
- * quantizeTensor), and keeps F32 (a view, no copy) and rows that are not whole blocks (its errors
- * name the type).
+ * Q6_K some 10 times faster (`npm run bench:quantize`), which a 7B fixture needs. TypeScript
+ * encodes where the addon is not built (or predates quantizeTensor), and keeps F32 (a view, no
+ * copy) and rows that are not whole blocks (its errors name the type).
  */
 export function encodeTensor(values: Float32Array, type: number): Uint8Array {
     const native = nativeTypes.has(type) && values.length % ggmlBlockLayout[type]![0] === 0 ? nativeAddonIfBuilt() : null;
