@@ -91,6 +91,32 @@ static Napi::Value decodeForMerge(const Napi::CallbackInfo& info) {
     return out;
 }
 
+// quantizeTensor(values, type): the bytes of ggml type `type`, as src/gguf/encodeTensorTs.ts writes them
+static Napi::Value quantizeTensor(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto in = info[0].As<Napi::Float32Array>();
+    int type = info[1].As<Napi::Number>().Int32Value();
+    int64_t n = (int64_t)in.ElementLength();
+    int64_t bytes = ditto_quantize_bytes(type, n);
+    if (bytes == 0 && n != 0)
+        throw Napi::RangeError::New(env, "quantizeTensor: type " + std::to_string(type) + " with " + std::to_string(n) +
+                                         " values: not F16/BF16/Q8_0/Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K, or not whole blocks (32 or 256 values)");
+    auto out = Napi::Uint8Array::New(env, (size_t)bytes);
+    ditto_quantize(type, in.Data(), n, out.Data());
+    return out;
+}
+
+// fillUniform(out, seed, scale, scale2, offset): out filled in place, as ditto_fill_uniform
+static Napi::Value fillUniform(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto out = info[0].As<Napi::Float32Array>();
+    uint32_t seed = info[1].As<Napi::Number>().Uint32Value();
+    double scale = info[2].As<Napi::Number>().DoubleValue(), scale2 = info[3].As<Napi::Number>().DoubleValue();
+    double offset = info[4].As<Napi::Number>().DoubleValue();
+    ditto_fill_uniform(out.Data(), (int64_t)out.ElementLength(), seed, scale, scale2, offset);
+    return env.Undefined();
+}
+
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("AddonEngine", AddonEngine::define(env));
     exports.Set("openEngine", Napi::Function::New(env, openEngine));
@@ -103,6 +129,8 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("fmaPeak", Napi::Function::New(env, fmaPeak));
     exports.Set("loraMerge", Napi::Function::New(env, loraMerge));
     exports.Set("encodeF16", Napi::Function::New(env, encodeF16));
+    exports.Set("quantizeTensor", Napi::Function::New(env, quantizeTensor));
+    exports.Set("fillUniform", Napi::Function::New(env, fillUniform));
     exports.Set("decodeForMerge", Napi::Function::New(env, decodeForMerge));
     exports.Set("cudaProbe", Napi::Function::New(env, cudaProbe));
     return exports;

@@ -178,6 +178,19 @@ int64_t ditto_decode_for_merge_bytes(int ggml_type, int64_t n);
 
 int ditto_lora_merge(float* w, const float* a, const float* b, int64_t n_out, int64_t n_in, int rank, double factor, const char* kernel);
 
+/* out = in[n] encoded as ggml type ggml_type (F16 1, BF16 30, Q8_0 8, Q4_0 2, Q4_1 3, Q5_0 6, Q5_1 7,
+ * Q4_K 12, Q5_K 13, Q6_K 14), the same bytes as ditto's TypeScript quantizers
+ * (src/gguf/encodeTensorTs.ts). Returns 0, or -2 (nothing written) for another type or an n that is
+ * not a whole number of blocks; out holds ditto_quantize_bytes(ggml_type, n) bytes. */
+int ditto_quantize(int ggml_type, const float* in, int64_t n, uint8_t* out);
+/* bytes ditto_quantize writes for n values, or 0 for another type or an n that is not whole blocks */
+int64_t ditto_quantize_bytes(int ggml_type, int64_t n);
+
+/* out[i] = float(offset + ((u_i / 2^32 * 2 - 1) * scale) * scale2), u_i the i-th output of ditto's
+ * seeded generator (src/random/Rng.ts, xoshiro128** seeded by splitmix32 from seed): the fixture
+ * models' random weights, the same floats as the TypeScript generator. */
+void ditto_fill_uniform(float* out, int64_t n, uint32_t seed, double scale, double scale2, double offset);
+
 #ifdef __cplusplus
 }
 #endif

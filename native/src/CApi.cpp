@@ -16,6 +16,8 @@
 #include "MergeDecode.h"
 #include "HalfEncode.h"
 #include "LoraMerge.h"
+#include "Quantize.h"
+#include "UniformFill.h"
 
 // One of the two engines: the CPU Engine, or a GpuEngine from the CUDA library.
 struct ditto_engine {
@@ -232,5 +234,16 @@ int ditto_decode_for_merge(int ggml_type, const uint8_t* data, int64_t n, float*
 }
 
 int64_t ditto_decode_for_merge_bytes(int ggml_type, int64_t n) { return (int64_t)ditto::mergeDecodeBytes(ggml_type, n); }
+
+int ditto_quantize(int ggml_type, const float* in, int64_t n, uint8_t* out) {
+    if (ggml_type < 0) return -2;
+    return ditto::quantizeTensor((uint32_t)ggml_type, in, n, out) ? 0 : -2;
+}
+
+int64_t ditto_quantize_bytes(int ggml_type, int64_t n) { return ggml_type < 0 ? 0 : (int64_t)ditto::quantizedBytes((uint32_t)ggml_type, n); }
+
+void ditto_fill_uniform(float* out, int64_t n, uint32_t seed, double scale, double scale2, double offset) {
+    ditto::fillUniform(out, n, seed, scale, scale2, offset);
+}
 
 }  // extern "C"

@@ -66,6 +66,12 @@ __attribute__((target("avx2,f16c"))) static int64_t encodeAvx2(const float* in, 
 }
 #endif
 
+uint16_t halfBits(float value) {
+    uint32_t x;
+    std::memcpy(&x, &value, 4);
+    return halfOf(x);
+}
+
 void encodeHalf(GemmIsa isa, const float* in, uint16_t* out, int64_t n) {
     int64_t i = 0;
 #if defined(__x86_64__) || defined(_M_X64)

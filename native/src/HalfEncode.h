@@ -11,4 +11,7 @@ namespace ditto {
 // merged file's bytes do not depend on which side encodes.
 void encodeHalf(GemmIsa isa, const float* in, uint16_t* out, int64_t n);
 
+// The half bits of one value, as toHalf (the portable kernel's scalar step).
+uint16_t halfBits(float value);
+
 }  // namespace ditto

@@ -1,7 +1,7 @@
 import {readGgufHeader} from "../gguf/readGgufHeader.js";
 import {writeFileAtomic} from "../runs/writeFileAtomic.js";
 import {GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ggmlTensorBytes} from "../gguf/ggufTypes.js";
-import {encodeTensor} from "../gguf/quantize.js";
+import {encodeTensor} from "../gguf/encodeTensor.js";
 import {loraTargetTensor} from "../engine/TrainEngine.js";
 import {loadNativeAddon} from "../engine/loadNativeAddon.js";
 import {checkAdapterHeaders} from "./checkAdapter.js";

@@ -1,7 +1,7 @@
 import {dirname} from "node:path";
 import {writeGguf, GgufTensorSpec} from "../gguf/GgufWriter.js";
 import {GgmlType, GgufValue} from "../gguf/ggufTypes.js";
-import {encodeTensor} from "../gguf/quantize.js";
+import {encodeTensor} from "../gguf/encodeTensor.js";
 import {LoraPair, loraTargetTensor} from "../engine/TrainEngine.js";
 import {outputDirs} from "../runs/outputDirs.js";
 

@@ -71,6 +71,17 @@ export interface NativeAddon {
      * NaN (decode those in TypeScript); throws for another type or bytes shorter than the blocks
      */
     decodeForMerge(bytes: Uint8Array, type: number, n: number): Float32Array | null;
+    /**
+     * values encoded as ggml type `type` (F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K),
+     * the same bytes as src/gguf/encodeTensorTs.ts; throws RangeError for another type or a length
+     * that is not whole blocks (32 values, 256 for the K-quants)
+     */
+    quantizeTensor(values: Float32Array, type: number): Uint8Array;
+    /**
+     * out[i] = float(offset + ((rng.next() * 2 - 1) * scale) * scale2) with rng = new Rng(seed)
+     * (src/random/Rng.ts), in place: the fixture models' random weights, the same floats as in TypeScript
+     */
+    fillUniform(out: Float32Array, seed: number, scale: number, scale2: number, offset: number): void;
     /** whether the CUDA engine (or its emulated build) can run here, and on what */
     cudaProbe(emulated?: boolean): {available: true, device: DeviceInfo} | {available: false, reason: string};
 }

@@ -2,7 +2,7 @@ import {existsSync, mkdirSync} from "node:fs";
 import {join} from "node:path";
 import {writeGguf, GgufTensorSpec} from "../../src/gguf/GgufWriter.js";
 import {GgmlType, GgufValue} from "../../src/gguf/ggufTypes.js";
-import {encodeTensor} from "../../src/gguf/quantize.js";
+import {encodeTensor} from "../../src/gguf/encodeTensor.js";
 import {CHATML_TEMPLATE, loadQwenTokenizer} from "../../src/fixtures/qwenTokenizer.js";
 import {Rng} from "../../src/random/Rng.js";
 import {fixtureDir} from "../helpers/fixtureModel.js";

@@ -13,7 +13,7 @@ import {readTensorBytes} from "../../src/adapter/readTensorBytes.js";
 import {readTensorValues} from "../../src/adapter/readTensorValues.js";
 import {readGgufHeader} from "../../src/gguf/readGgufHeader.js";
 import {GgmlType} from "../../src/gguf/ggufTypes.js";
-import {encodeTensor} from "../../src/gguf/quantize.js";
+import {encodeTensor} from "../../src/gguf/encodeTensor.js";
 import {toHalf} from "../../src/gguf/halfFloat.js";
 import {loadNativeAddon} from "../../src/engine/loadNativeAddon.js";
 import {loraTargets, loraTargetTensor, type LoraPair, type LoraTarget} from "../../src/engine/TrainEngine.js";

@@ -5,7 +5,7 @@
 // (ours, node-llama-cpp's, the native engine) parses it in milliseconds.
 import {writeGguf, type GgufTensorSpec} from "../../src/gguf/GgufWriter.js";
 import {GgmlType, type GgufValue} from "../../src/gguf/ggufTypes.js";
-import {encodeTensor} from "../../src/gguf/quantize.js";
+import {encodeTensor} from "../../src/gguf/encodeTensor.js";
 import {Rng} from "../../src/random/Rng.js";
 
 const nVocab = 64, nEmbd = 64, nFf = 256, nHead = 4, nHeadKv = 2, headDim = 16, nLayer = 2;

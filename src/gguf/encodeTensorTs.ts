@@ -1,12 +1,17 @@
 import {toHalf} from "./halfFloat.js";
 import {GgmlType} from "./ggufTypes.js";
 import {quantizeBlocks32} from "./quantizeBlocks32.js";
+import {quantizeQ8_0} from "./quantizeQ8_0.js";
 import {quantizeQ4K} from "./quantizeQ4K.js";
 import {quantizeQ5K} from "./quantizeQ5K.js";
 import {quantizeQ6K} from "./quantizeQ6K.js";
 
-/** float32 values -> raw bytes of the given ggml type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K). */
-export function encodeTensor(values: Float32Array, type: number): Uint8Array {
+/**
+ * float32 values -> raw bytes of the given ggml type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
+ * Q4_K, Q5_K, Q6_K), in TypeScript: the reference the native quantizer (native/src/Quantize.cpp)
+ * must match byte for byte, and the fallback where the addon is not built.
+ */
+export function encodeTensorTs(values: Float32Array, type: number): Uint8Array {
     switch (type) {
         case GgmlType.F32:
             return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -37,21 +42,4 @@ export function encodeTensor(values: Float32Array, type: number): Uint8Array {
         default:
             throw new Error(`encoding to ggml type ${type} is not implemented`);
     }
-}
-
-/** Q8_0: blocks of 32 values, one f16 scale d = max|x| / 127 and 32 int8 q = round(x / d). */
-export function quantizeQ8_0(values: Float32Array): Uint8Array {
-    if (values.length % 32 !== 0) throw new Error("Q8_0 needs a multiple of 32 values");
-    const nBlocks = values.length / 32;
-    const out = new Uint8Array(nBlocks * 34);
-    const view = new DataView(out.buffer);
-    for (let b = 0; b < nBlocks; b++) {
-        let amax = 0;
-        for (let i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(values[b * 32 + i]!));
-        const d = amax / 127;
-        const id = d ? 1 / d : 0;
-        view.setUint16(b * 34, toHalf(d), true);
-        for (let i = 0; i < 32; i++) view.setInt8(b * 34 + 2 + i, Math.round(values[b * 32 + i]! * id));
-    }
-    return out;
 }
