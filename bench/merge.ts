@@ -1,12 +1,14 @@
-// npm run bench:merge [-- --model fixture:qwen2-bench-0.5b-q8_0] [--rank 16]
+// npm run bench:merge [-- --model fixture:qwen2-bench-0.5b-q8_0] [--rank 16] [--types f16,q8_0] [--no-decode]
 //
 // Time of `ditto adapter merge` (src/adapter/mergeAdapter.ts) for a rank --rank adapter on all
-// seven projections of the model, against a plain copy of the model file measured in the same run
-// (the I/O floor any merge pays). Prints both and the ratio; then the decoding of the adapted base
+// seven projections of the model, for each output type of --types, against a plain copy of the
+// model file measured in the same run (the I/O floor any merge pays), with and without the fsync
+// the merge does. For a q8_0 output, how much of the adapter's change survives the rounding
+// (<dW_q8, dW> / <dW, dW> over one adapted matrix, dW the F32 merge's change). Then the decoding of the adapted base
 // matrices alone, native (decodeForMerge, what the merge uses) against the TypeScript decoders
 // (readTensorValues, what it used before), in CPU seconds of this process, so a loaded machine
 // does not blur the ratio.
-import {copyFileSync, mkdtempSync, rmSync} from "node:fs";
+import {closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
 import {performance} from "node:perf_hooks";
@@ -26,8 +28,11 @@ import {loraTargetTensor} from "../src/engine/TrainEngine.js";
 
 const {values: args} = parseArgs({options: {
     model: {type: "string", default: "fixture:qwen2-bench-0.5b-q8_0"},
-    rank: {type: "string", default: "16"}
+    rank: {type: "string", default: "16"},
+    types: {type: "string", default: "f16,q8_0"},
+    "no-decode": {type: "boolean", default: false}
 }});
+const types = args.types!.split(",") as ("auto" | "f32" | "f16" | "q8_0")[];
 const modelPath = resolveModelRef(args.model!);
 const rank = Number(args.rank);
 const s = modelShapeOf(readGgufHeader(modelPath));
@@ -42,6 +47,18 @@ for (let layer = 0; layer < s.nLayer; layer++)
         const [nIn, nOut] = dims[target];
         pairs.push({layer, target, nIn, nOut, a: fill(rank * nIn), b: fill(nOut * rank)});
     }
+// <dW_q8, dW> / <dW, dW> for one adapted matrix: dW = the exact merge minus the base
+const keptTensor = "blk.0.ffn_down.weight";
+function adapterKept(mergedPath: string): number {
+    const pair = pairs.find((p) => p.layer === 0 && p.target === "down")!;
+    const base = readTensorValues(readGgufHeader(modelPath), keptTensor);
+    const exact = base.slice();
+    loadNativeAddon().loraMerge(exact, pair.a, pair.b, pair.nOut, pair.nIn, rank, 2);
+    const q8 = readTensorValues(readGgufHeader(mergedPath), keptTensor);
+    let dot = 0, norm = 0;
+    for (let i = 0; i < base.length; i++) { const d = exact[i]! - base[i]!; dot += (q8[i]! - base[i]!) * d; norm += d * d; }
+    return dot / norm;
+}
 const dir = mkdtempSync(join(tmpdir(), "ditto-bench-merge-"));
 try {
     const adapter = join(dir, "adapter.gguf");
@@ -49,16 +66,27 @@ try {
     let t0 = performance.now();
     copyFileSync(modelPath, join(dir, "copy.gguf"));
     const copy = (performance.now() - t0) / 1000;
+    const fd = openSync(join(dir, "copy.gguf"), "r+");
+    fsyncSync(fd);
+    closeSync(fd);
+    const copySynced = (performance.now() - t0) / 1000;
     rmSync(join(dir, "copy.gguf"));
-    t0 = performance.now();
-    const r = mergeAdapter({modelPath, adapterPath: adapter, out: join(dir, "merged.gguf")});
-    const merge = (performance.now() - t0) / 1000;
-    console.log(`model ${modelPath} (${(s.parameters / 1e9).toFixed(2)}B parameters), adapter rank ${rank} on ${r.merged} matrices`);
-    console.log(`| copy the model file | merge | ratio |\n|---|---|---|\n| ${copy.toFixed(1)} s | ${merge.toFixed(1)} s | ${(merge / copy).toFixed(1)}x |`);
+    console.log(`model ${modelPath} (${(s.parameters / 1e9).toFixed(2)}B parameters), adapter rank ${rank} on ${pairs.length} matrices`);
+    console.log("| output | copy the model file | copy + fsync | merge | merge / copy + fsync | merged file |\n|---|---:|---:|---:|---:|---:|");
+    for (const type of types) {
+        const out = join(dir, `merged-${type}.gguf`);
+        t0 = performance.now();
+        await mergeAdapter({modelPath, adapterPath: adapter, out, type});
+        const merge = (performance.now() - t0) / 1000;
+        console.log(`| ${type} | ${copy.toFixed(1)} s | ${copySynced.toFixed(1)} s | ${merge.toFixed(1)} s | ${(merge / copySynced).toFixed(1)}x | ${(statSync(out).size / 1e9).toFixed(2)} GB |`);
+        if (type === "q8_0") console.log(`q8_0: ${(100 * adapterKept(out)).toFixed(1)}% of the adapter's change to ${keptTensor} survives the rounding`);
+        rmSync(out);
+    }
 } finally {
     rmSync(dir, {recursive: true, force: true});
 }
 
+if (args["no-decode"]) process.exit(0);
 // decoding alone, per base type of the adapted matrices: bytes read first, so only decoding is timed
 const header = readGgufHeader(modelPath);
 const adapted = new Set(pairs.map((p) => `blk.${p.layer}.${loraTargetTensor[p.target]}.weight`));
