@@ -73,6 +73,48 @@ static Napi::Value encodeF16(const Napi::CallbackInfo& info) {
     return out;
 }
 
+// encodeQ8_0(values, kernel?): Q8_0 blocks of the values, as ditto_encode_q8_0
+static Napi::Value encodeQ8_0(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto in = info[0].As<Napi::Float32Array>();
+    std::string kernel = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+    int64_t n = (int64_t)in.ElementLength();
+    if (n % 32) throw Napi::RangeError::New(env, "encodeQ8_0: " + std::to_string(n) + " values are not whole 32-value blocks");
+    auto out = Napi::Uint8Array::New(env, (size_t)(n / 32 * 34));
+    if (ditto_encode_q8_0(in.Data(), out.Data(), n, kernel.empty() ? nullptr : kernel.c_str()) != 0)
+        throw Napi::Error::New(env, "encodeQ8_0: kernel " + kernel + " is unknown or this CPU lacks it");
+    return out;
+}
+
+// mergeTensor(bytes, baseType, a, b, nOut, nIn, rank, factor, outType, kernel?): the merged matrix's
+// bytes, or null when a base value is refused (see ditto_merge_tensor)
+static Napi::Value mergeTensor(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    int baseType = info[1].As<Napi::Number>().Int32Value();
+    auto a = info[2].As<Napi::Float32Array>(), b = info[3].As<Napi::Float32Array>();
+    int64_t nOut = info[4].As<Napi::Number>().Int64Value(), nIn = info[5].As<Napi::Number>().Int64Value();
+    int rank = info[6].As<Napi::Number>().Int32Value();
+    double factor = info[7].As<Napi::Number>().DoubleValue();
+    int outType = info[8].As<Napi::Number>().Int32Value();
+    std::string kernel = info.Length() > 9 && info[9].IsString() ? info[9].As<Napi::String>().Utf8Value() : "";
+    if (nOut < 0 || nIn < 0 || rank < 0 || (int64_t)a.ElementLength() != (int64_t)rank * nIn || (int64_t)b.ElementLength() != nOut * rank)
+        throw Napi::RangeError::New(env, "mergeTensor: a must hold rank*nIn and b nOut*rank floats");
+    int64_t need = baseType == 0 ? nOut * nIn * 4 : ditto_decode_for_merge_bytes(baseType, nOut * nIn);
+    int64_t outBytes = ditto_merge_tensor_out_bytes(outType, nOut * nIn);
+    if ((need == 0 || outBytes == 0) && nOut * nIn != 0)
+        throw Napi::RangeError::New(env, "mergeTensor: base type " + std::to_string(baseType) + " or output type " + std::to_string(outType) +
+                                         " is not supported for " + std::to_string(nOut) + "x" + std::to_string(nIn) + " values");
+    if ((int64_t)bytes.ByteLength() < need) throw Napi::RangeError::New(env, "mergeTensor: bytes are shorter than the matrix");
+    auto out = Napi::Uint8Array::New(env, (size_t)outBytes);
+    int rc = ditto_merge_tensor(baseType, bytes.Data(), a.Data(), b.Data(), nOut, nIn, rank, factor, outType, out.Data(),
+                                kernel.empty() ? nullptr : kernel.c_str());
+    if (rc == -1) return env.Null();
+    if (rc == -2) throw Napi::RangeError::New(env, "mergeTensor: rows of " + std::to_string(nIn) + " values are not whole blocks of the base or output type");
+    if (rc != 0) throw Napi::Error::New(env, "mergeTensor: kernel " + kernel + " is unknown or this CPU lacks it");
+    return out;
+}
+
 // decodeForMerge(bytes, type, n): n floats, or null when a value is NaN or a block scale is not
 // finite (see ditto_decode_for_merge)
 static Napi::Value decodeForMerge(const Napi::CallbackInfo& info) {
@@ -131,6 +173,8 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("encodeF16", Napi::Function::New(env, encodeF16));
     exports.Set("quantizeTensor", Napi::Function::New(env, quantizeTensor));
     exports.Set("fillUniform", Napi::Function::New(env, fillUniform));
+    exports.Set("encodeQ8_0", Napi::Function::New(env, encodeQ8_0));
+    exports.Set("mergeTensor", Napi::Function::New(env, mergeTensor));
     exports.Set("decodeForMerge", Napi::Function::New(env, decodeForMerge));
     exports.Set("cudaProbe", Napi::Function::New(env, cudaProbe));
     return exports;

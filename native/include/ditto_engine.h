@@ -191,6 +191,23 @@ int64_t ditto_quantize_bytes(int ggml_type, int64_t n);
  * models' random weights, the same floats as the TypeScript generator. */
 void ditto_fill_uniform(float* out, int64_t n, uint32_t seed, double scale, double scale2, double offset);
 
+/* n (a multiple of 32) float32 values -> n / 32 ggml Q8_0 blocks: the bytes of ditto's TypeScript
+ * Q8_0 encoder for every input, for `ditto adapter merge`. kernel as for ditto_lora_merge; returns
+ * 0, -1 (nothing written) for an unknown kernel or one this CPU lacks, -2 when n is not a multiple of 32. */
+int ditto_encode_q8_0(const float* in, uint8_t* out, int64_t n, const char* kernel);
+
+/* One adapted matrix of `ditto adapter merge`: out = encode_out_type(decode_base_type(base) + (factor
+ * * b[n_out x rank]) a[rank x n_in]), byte for byte what ditto_decode_for_merge, ditto_lora_merge and
+ * ditto_encode_f16 / ditto_encode_q8_0 give one after another, done in row blocks on the process's
+ * threads. base_type: F32 or a ditto_decode_for_merge type; out_type: F32 0, F16 1 or Q8_0 8; out
+ * holds ditto_merge_tensor_out_bytes(out_type, n_out * n_in). Returns 0; -1 when a base value is
+ * refused as by ditto_decode_for_merge (out unspecified: merge that matrix in TypeScript); -2 for
+ * another type or an n_in that is not a whole number of blocks; -3 for an unknown kernel. */
+int ditto_merge_tensor(int base_type, const uint8_t* base, const float* a, const float* b, int64_t n_out, int64_t n_in, int rank,
+                       double factor, int out_type, uint8_t* out, const char* kernel);
+/* bytes of ditto_merge_tensor's output for n values of out_type, 0 for another type or n */
+int64_t ditto_merge_tensor_out_bytes(int out_type, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,14 +1,17 @@
 // The C API over Engine: exceptions become -1 plus a message in the caller's buffer.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "../include/ditto_engine.h"
 #include "Engine.h"
 #include "FmaPeak.h"
+#include "GgufFile.h"
 #include "Gemm.h"
 #include "GemmBf16.h"
 #include "GpuEngine.h"
@@ -18,6 +21,8 @@
 #include "LoraMerge.h"
 #include "Quantize.h"
 #include "UniformFill.h"
+#include "MergeTensor.h"
+#include "Q8Encode.h"
 
 // One of the two engines: the CPU Engine, or a GpuEngine from the CUDA library.
 struct ditto_engine {
@@ -245,5 +250,31 @@ int64_t ditto_quantize_bytes(int ggml_type, int64_t n) { return ggml_type < 0 ? 
 void ditto_fill_uniform(float* out, int64_t n, uint32_t seed, double scale, double scale2, double offset) {
     ditto::fillUniform(out, n, seed, scale, scale2, offset);
 }
+
+int ditto_encode_q8_0(const float* in, uint8_t* out, int64_t n, const char* kernel) {
+    ditto::GemmIsa isa;
+    if (!kernelNamed(kernel, isa)) return -1;
+    if (n < 0 || n % 32) return -2;
+    ditto::encodeQ8_0(isa, in, out, n);
+    return 0;
+}
+
+// The merge's threads: one per core, made on the first merge, kept for the process like the OS's.
+static ditto::ThreadPool* mergePool() {
+    static ditto::ThreadPool pool((int)std::max(1u, std::thread::hardware_concurrency()));
+    return &pool;
+}
+
+int ditto_merge_tensor(int base_type, const uint8_t* base, const float* a, const float* b, int64_t n_out, int64_t n_in, int rank,
+                       double factor, int out_type, uint8_t* out, const char* kernel) {
+    ditto::GemmIsa isa;
+    if (!kernelNamed(kernel, isa)) return -3;
+    bool known = (base_type == ditto::GGML_F32 || ditto::mergeDecodeBytes(base_type, n_in) != 0) &&
+                 ditto::mergeTensorOutBytes(out_type, n_in) != 0;
+    if (!known) return -2;
+    return ditto::mergeTensor(mergePool(), isa, base_type, base, a, b, n_out, n_in, rank, factor, out_type, out) ? 0 : -1;
+}
+
+int64_t ditto_merge_tensor_out_bytes(int out_type, int64_t n) { return ditto::mergeTensorOutBytes(out_type, n); }
 
 }  // extern "C"

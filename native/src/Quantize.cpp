@@ -8,6 +8,9 @@
 #pragma GCC optimize("fp-contract=off")
 #include "Quantize.h"
 
+#include "GemmKernels.h"
+#include "Q8Encode.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -103,20 +106,8 @@ void packKQuantScales(uint8_t* out, const double* sc, const double* mn) {
     }
 }
 
-// quantizeQ8_0.ts: 34-byte blocks of 32
-void quantizeQ8_0(const float* values, int64_t nBlocks, uint8_t* out) {
-    for (int64_t b = 0; b < nBlocks; b++) {
-        const float* x = values + b * 32;
-        uint8_t* o = out + b * 34;
-        double amax = 0;
-        for (int i = 0; i < 32; i++) amax = jsMax(amax, std::fabs((double)x[i]));
-        double d = amax / 127;
-        double id = jsTruthy(d) ? 1 / d : 0;
-        putU16(o, toHalf(d));
-        // setInt8(Math.round(x * id)): |x * id| <= 127 (to a few ulps), so the clamp never bites
-        for (int i = 0; i < 32; i++) o[2 + i] = (uint8_t)roundClamped((double)x[i] * id, -128, 127, 0);
-    }
-}
+// quantizeQ8_0.ts: 34-byte blocks of 32, by the merge's encoder (the same bytes, AVX2 when present)
+void quantizeQ8_0(const float* values, int64_t nBlocks, uint8_t* out) { encodeQ8_0(activeIsa(), values, out, nBlocks * 32); }
 
 // quantizeBlocks32.ts: Q4_0, Q4_1, Q5_0, Q5_1
 void quantizeBlocks32(const float* values, int64_t nBlocks, uint32_t type, uint8_t* out) {

@@ -1,17 +1,17 @@
-import {readGgufHeader} from "../gguf/readGgufHeader.js";
-import {writeFileAtomic} from "../runs/writeFileAtomic.js";
+import {open} from "node:fs/promises";
+import {DittoError} from "../errors/DittoError.js";
+import {readGgufHeader, type GgufTensorInfo} from "../gguf/readGgufHeader.js";
+import {writeFileAtomicAsync} from "../runs/writeFileAtomicAsync.js";
 import {GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ggmlTensorBytes} from "../gguf/ggufTypes.js";
-import {encodeTensor} from "../gguf/encodeTensor.js";
 import {loraTargetTensor} from "../engine/TrainEngine.js";
 import {loadNativeAddon} from "../engine/loadNativeAddon.js";
 import {checkAdapterHeaders} from "./checkAdapter.js";
 import {readAdapterGguf} from "./readAdapterGguf.js";
 import {readRawMetadata} from "./readRawMetadata.js";
-import {readTensorBytes} from "./readTensorBytes.js";
 import {readTensorValues} from "./readTensorValues.js";
 
-/** Base types the native addon decodes for the merge; F32 needs no decoding, others are readTensorValues's error. */
-const nativeDecode = new Set<number>([GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K]);
+/** Base types the native addon decodes for the merge; others are decoded by readTensorValues (which names the unsupported ones). */
+const nativeDecode = new Set<number>([GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K]);
 
 export type MergeOptions = {
     modelPath: string,
@@ -19,16 +19,24 @@ export type MergeOptions = {
     out: string,
     /** multiplier on the adapter, as `scale` at inference; default 1 */
     scale?: number,
-    /** type of the merged tensors: "auto" (default) keeps F32 as F32 and writes the rest as F16 */
-    type?: "auto" | "f32" | "f16"
+    /**
+     * type of the merged tensors: "auto" (default) keeps F32 as F32 and writes the rest as F16;
+     * "q8_0" writes about half the bytes of F16 (the fast choice for a big model) but rounds each
+     * merged weight to its block's step of max|w| / 127, which can undo small adapter changes
+     */
+    type?: "auto" | "f32" | "f16" | "q8_0"
 };
+
+const outTypes = {f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0} as const;
 
 /**
  * Writes a model with the adapter folded in: each adapted W becomes W + scale (alpha/r) B A
- * (decoded and summed by the native addon, written F32 or F16); every other tensor and all metadata are
- * copied byte for byte, so the merged file generates like base + adapter with no adapter at run time.
+ * (decoded, summed and encoded to F32, F16 or Q8_0 by the native addon on all cores); every other
+ * tensor and all metadata are copied byte for byte, so the merged file generates like base +
+ * adapter with no adapter at run time. Reading the next tensor and writing the last one overlap
+ * the merging of the current one.
  */
-export function mergeAdapter(options: MergeOptions): {merged: number, copied: number} {
+export async function mergeAdapter(options: MergeOptions): Promise<{merged: number, copied: number}> {
     const model = readGgufHeader(options.modelPath);
     checkAdapterHeaders(readGgufHeader(options.adapterPath), model);
     const adapter = readAdapterGguf(options.adapterPath);
@@ -40,17 +48,23 @@ export function mergeAdapter(options: MergeOptions): {merged: number, copied: nu
 
     const plan = model.tensors.map((t) => {
         const pair = byName.get(t.name);
-        if (!pair) return {info: t, type: t.type, data: () => readTensorBytes(model.path, t)};
-        const type = options.type === "f32" || (options.type !== "f16" && t.type === GgmlType.F32) ? GgmlType.F32 : GgmlType.F16;
+        if (!pair) return {info: t, type: t.type, data: (bytes: Uint8Array) => bytes};
+        const type = options.type === "f32" || options.type === "f16" || options.type === "q8_0" ? outTypes[options.type] :
+            t.type === GgmlType.F32 ? GgmlType.F32 : GgmlType.F16;
+        if (type === GgmlType.Q8_0 && pair.nIn % 32 !== 0)
+            throw new DittoError(`${options.modelPath}: tensor ${t.name} has rows of ${pair.nIn} values, not whole 32-value Q8_0 blocks`,
+                {hint: "merge with --type f16 or f32", code: "MERGE_TYPE"});
         return {
             info: t, type,
-            data: () => {
-                // [nOut][nIn]; decoded natively unless a value is NaN or a block scale is not finite (see decodeForMerge)
-                const w = (nativeDecode.has(t.type) ? native.decodeForMerge(readTensorBytes(model.path, t), t.type, pair.nOut * pair.nIn) : null) ??
-                    readTensorValues(model, t.name);
-                native.loraMerge(w, pair.a, pair.b, pair.nOut, pair.nIn, adapter.rank, factor);
-                if (type === GgmlType.F16) { const h = native.encodeF16(w); return new Uint8Array(h.buffer, h.byteOffset, h.byteLength); }
-                return encodeTensor(w, type);
+            data: (bytes: Uint8Array) => {
+                // [nOut][nIn]; decoded natively unless a value is NaN or a block scale is not finite (see
+                // decodeForMerge): then in TypeScript, and the float32 values merged as an F32 base
+                const merge = (base: Uint8Array, baseType: number) =>
+                    native.mergeTensor(base, baseType, pair.a, pair.b, pair.nOut, pair.nIn, adapter.rank, factor, type);
+                const direct = nativeDecode.has(t.type) ? merge(bytes, t.type) : null;
+                if (direct) return direct;
+                const w = readTensorValues(model, t.name);
+                return merge(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), GgmlType.F32)!;
             }
         };
     });
@@ -74,14 +88,31 @@ export function mergeAdapter(options: MergeOptions): {merged: number, copied: nu
     let head = Buffer.concat(parts);
     head = Buffer.concat([head, Buffer.alloc(padded(head.length) - head.length)]);
 
-    writeFileAtomic(options.out, (write) => {
-        write(head);
-        for (const p of plan) {
-            const data = p.data();
-            write(data);
-            const pad = padded(data.length) - data.length;
-            if (pad) write(new Uint8Array(pad));
-        }
-    });
+    const source = await open(model.path, "r");
+    try {
+        const read = async (t: GgufTensorInfo) => {
+            const bytes = Buffer.allocUnsafe(t.bytes);
+            for (let got = 0; got < bytes.length;) {
+                const {bytesRead} = await source.read(bytes, got, bytes.length - got, t.offset + got);
+                if (bytesRead === 0) throw new DittoError(`${model.path}: tensor ${t.name} is cut short`, {hint: "the file is truncated; copy it again", code: "GGUF_TRUNCATED"});
+                got += bytesRead;
+            }
+            return bytes;
+        };
+        await writeFileAtomicAsync(options.out, async (write) => {
+            await write(head);
+            let next = plan.length ? read(plan[0]!.info) : null;
+            for (let i = 0; i < plan.length; i++) {
+                const bytes = await next!;
+                if (i + 1 < plan.length) next = read(plan[i + 1]!.info);
+                const data = plan[i]!.data(bytes);
+                await write(data);
+                const pad = padded(data.length) - data.length;
+                if (pad) await write(new Uint8Array(pad));
+            }
+        });
+    } finally {
+        await source.close();
+    }
     return {merged: byName.size, copied: plan.length - byName.size};
 }

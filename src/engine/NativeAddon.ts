@@ -65,6 +65,16 @@ export interface NativeAddon {
     loraMerge(w: Float32Array, a: Float32Array, b: Float32Array, nOut: number, nIn: number, rank: number, factor: number, kernel?: string): void;
     /** IEEE half bits of each value, the same as src/gguf/halfFloat.ts toHalf for every input (NaN included); kernel as for loraMerge */
     encodeF16(values: Float32Array, kernel?: string): Uint16Array;
+    /** Q8_0 blocks of the values (a multiple of 32), the same bytes as src/gguf/quantize.ts quantizeQ8_0 for every input; kernel as for loraMerge */
+    encodeQ8_0(values: Float32Array, kernel?: string): Uint8Array;
+    /**
+     * One adapted matrix W[nOut x nIn] of the merge: the bytes of outType (F32, F16, Q8_0) for
+     * decodeForMerge(bytes) (baseType F32, or a decodeForMerge type) after loraMerge, the same bytes
+     * as those calls and encodeF16 / encodeQ8_0 one after another, done in row blocks on all cores;
+     * null when decodeForMerge would give null; throws for other types or rows of partial blocks
+     */
+    mergeTensor(bytes: Uint8Array, baseType: number, a: Float32Array, b: Float32Array, nOut: number, nIn: number, rank: number,
+        factor: number, outType: number, kernel?: string): Uint8Array | null;
     /**
      * n values of a ggml type (F16, BF16, Q8_0, Q4_K, Q6_K), the same float32 values as
      * src/adapter/readTensorValues.ts; null when a value is NaN or a block scale is infinite or

@@ -9,7 +9,7 @@ import type {EvalSession} from "./evalSessionSchema.js";
 import {generateEvalQuestions} from "./generateEvalQuestions.js";
 import {makeCandidates} from "./makeCandidates.js";
 import {pickEvidence} from "./pickEvidence.js";
-import {profileText} from "./profileText.js";
+import {renderProfile} from "../characters/renderProfile.js";
 import {readCharacters, readQueries, readSplit} from "./readRunFiles.js";
 import {systemLine} from "./systemLine.js";
 import {writeEvalSet} from "./writeEvalSet.js";
@@ -86,7 +86,8 @@ export async function buildEvalSet(options: BuildEvalSetOptions): Promise<BuildE
         return {
             id, character: c.id, label: c.label, lang: c.lang, source: "run" as const,
             system: systemLine(c.label, c.description),
-            profile: profileText(c, recipe.characters.max_profile_chars),
+            // whole: the judge cuts it in tokens for its own context (judgeAnswers)
+            profile: renderProfile(c, Number.MAX_SAFE_INTEGER),
             turns: picked.map((q, i) => ({
                 id: `${id}-t${i}`, question: q.question, provenance: q.provenance,
                 gold: q.provenance === "own" ? "answer" as const : "refuse" as const,

@@ -25,7 +25,10 @@ export const evalSessionSchema = z.strictObject({
     label: z.string().min(1),
     lang: z.string().min(2),
     system: z.string().min(1),
-    /** the character's profile as the knowledge judge reads it (never shown to the model under test) */
+    /**
+     * the character's whole profile, which the knowledge judge cuts in tokens to fit its context
+     * (never shown to the model under test); older sets hold one cut at characters.max_profile_chars
+     */
     profile: z.string(),
     source: z.enum(["run", "wikiroleeval"]),
     turns: z.array(evalTurnSchema).min(1)

@@ -20,8 +20,8 @@ export type JudgeAnswersOptions = {
     signal?: AbortSignal,
     onJudgement?: (j: Judgement) => void,
     /**
-     * the run's characters: the knowledge judge then reads the session character's profile cut in
-     * tokens to fit the judge's context (else the eval set's stored profile, as it is)
+     * the run's characters: the knowledge judge then reads the session character's profile (else
+     * the eval set's stored one), either cut in tokens to fit the judge's context
      */
     characters?: readonly Character[]
 };
@@ -39,13 +39,15 @@ export async function judgeAnswers(options: JudgeAnswersOptions): Promise<{judge
     const trimmed = new Set<string>();
     let removedTokens = 0;
     // the knowledge judge's profile cut at whole sentences and facts (fitProfiles) so that prompt
-    // and judgement fit the judge's context; the other judges do not read the profile
+    // and judgement fit the judge's context, in tokens; characters.max_profile_chars (a limit for
+    // the generation prompts) only where the judge cannot count tokens (a server). The other
+    // judges do not read the profile.
     const requestFor = (kind: Judgement["kind"], session: EvalSession, turn: EvalTurn, answer: Answer): JudgeRequest => {
         const req = judgePrompt(kind, session, turn, answer);
-        const character = characters.get(session.character);
-        if (kind !== "knowledge" || !character) return req;
-        const fitted = fitProfiles([character], ([profile]) => judgePrompt(kind, {...session, profile: profile!}, turn, answer).messages,
-            {maxChars: recipe.characters.max_profile_chars, maxTokens: recipe.eval.judge_max_tokens, tokens});
+        if (kind !== "knowledge") return req;
+        const source = characters.get(session.character) ?? {id: session.character, label: session.label, text: session.profile};
+        const fitted = fitProfiles([source], ([profile]) => judgePrompt(kind, {...session, profile: profile!}, turn, answer).messages,
+            {maxChars: tokens ? Number.MAX_SAFE_INTEGER : recipe.characters.max_profile_chars, maxTokens: recipe.eval.judge_max_tokens, tokens});
         for (const id of fitted.trimmed) trimmed.add(id);
         removedTokens += fitted.removedTokens;
         return {...req, messages: fitted.messages};

@@ -10,6 +10,9 @@ export type PromptTokens = {
     textTokens(text: string): number
 };
 
+/** A profile already rendered (an evaluation set's stored one): cut at its lines and sentences, its first two lines (name, description) kept. */
+export type RenderedProfile = {id: string, label: string, text: string};
+
 export type FittedPrompt = {
     messages: ChatMessage[],
     /** ids of the characters whose profile was shortened to fit */
@@ -24,10 +27,11 @@ export type FittedPrompt = {
  * own tokenizer, so Chinese and English are measured alike). The name and description always stay;
  * the facts (claims) are the last to go, the article the first. `maxChars` caps each profile first,
  * at the same boundaries. Without `tokens` (a server backend) only `maxChars` applies.
+ * A RenderedProfile is cut the same way at the pieces its text shows.
  */
-export function fitProfiles(characters: readonly Character[], render: (profiles: string[]) => ChatMessage[],
+export function fitProfiles(characters: readonly (Character | RenderedProfile)[], render: (profiles: string[]) => ChatMessage[],
                             o: {maxChars: number, maxTokens: number, tokens?: PromptTokens}): FittedPrompt {
-    const cuts = characters.map(profileCuts);
+    const cuts = characters.map((c) => "text" in c ? renderedCuts(c.text) : profileCuts(c));
     const capped = cuts.map((c) => lastEndWithin(c, (end) => end <= o.maxChars));
     const textOf = (i: number, k: number) => cuts[i]!.text.slice(0, cuts[i]!.ends[k]).trimEnd();
     const renderAt = (ks: number[]) => render(ks.map((k, i) => textOf(i, k)));
@@ -72,6 +76,16 @@ function profileCuts(c: Character): {text: string, ends: number[]} {
     };
     if (c.summary.trim()) prose("\nSummary: ", c.summary.trim());
     if (c.wiki?.content.trim()) prose(`\nArticle (${c.wiki.title}):\n`, c.wiki.content.trim());
+    return {text, ends};
+}
+
+/** A rendered profile's ends: after its first two lines (name, description), then after each line and sentence. */
+function renderedCuts(text: string): {text: string, ends: number[]} {
+    const second = text.indexOf("\n", text.indexOf("\n") + 1);
+    if (second < 0) return {text, ends: [text.length]};
+    const ends = [second];
+    let at = second;
+    for (const s of sentences(text.slice(second))) ends.push(at += s.length);
     return {text, ends};
 }
 

@@ -30,6 +30,9 @@ test("ditto adapter merge and export-peft write their outputs", async () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /6 tensors merged/);
     assert.equal(readGgufHeader(merged).tensors.find((t) => t.name === "blk.0.attn_q.weight")!.type, 1, "F16 base stays F16 with --type auto");
+    const q8 = await ditto(["adapter", "merge", "--model", model, "--adapter", adapter, "--out", join(dir, "merged-q8.gguf"), "--type", "q8_0"]);
+    assert.equal(q8.code, 0, q8.stderr);
+    assert.equal(readGgufHeader(join(dir, "merged-q8.gguf")).tensors.find((t) => t.name === "blk.0.attn_q.weight")!.type, 8, "--type q8_0 writes Q8_0");
     const peft = join(dir, "peft");
     const e = await ditto(["adapter", "export-peft", "--model", model, "--adapter", adapter, "--out", peft, "--base-model", "Qwen/Qwen2.5-0.5B-Instruct"]);
     assert.equal(e.code, 0, e.stderr);

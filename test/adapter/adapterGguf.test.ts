@@ -9,6 +9,7 @@ import {readAdapterGguf} from "../../src/adapter/readAdapterGguf.js";
 import {checkAdapter} from "../../src/adapter/checkAdapter.js";
 import {mergeAdapter} from "../../src/adapter/mergeAdapter.js";
 import {readGgufHeader} from "../../src/gguf/readGgufHeader.js";
+import {GgmlType} from "../../src/gguf/ggufTypes.js";
 import {fixtureModel} from "../helpers/fixtureModel.js";
 import {loadCpuModel, maxProbDiff, runGreedy} from "./inference.js";
 import {randomPairs} from "./randomPairs.js";
@@ -72,7 +73,7 @@ test("a merged model generates exactly what base + adapter generates", async () 
     const modelPath = fixtureModel("llama", "f16");
     const adapter = join(dir, "llama-random.gguf");
     const merged = join(dir, "llama-merged.gguf");
-    const res = mergeAdapter({modelPath, adapterPath: adapter, out: merged, type: "f32"});
+    const res = await mergeAdapter({modelPath, adapterPath: adapter, out: merged, type: "f32"});
     assert.equal(res.merged, 14);
     const h = readGgufHeader(merged), base = readGgufHeader(modelPath);
     assert.equal(h.tensors.length, base.tensors.length);
@@ -87,4 +88,21 @@ test("a merged model generates exactly what base + adapter generates", async () 
     console.log(`merged vs base+adapter: max next-token probability difference ${diff.toExponential(2)}`);
     assert.deepEqual(fromMerged.generated, withAdapter.generated);
     assert.ok(diff < 1e-3);
+});
+
+test("a Q8_0 merge loads in node-llama-cpp and gives the F32 merge's next-token distribution closely, adapter kept", async () => {
+    const modelPath = fixtureModel("llama", "f16");
+    const adapter = join(dir, "llama-random.gguf");
+    writeAdapterGguf(randomPairs("llama", 4), {arch: "llama", alpha: 8}, adapter);
+    const f32 = join(dir, "llama-merged-f32.gguf"), q8 = join(dir, "llama-merged-q8_0.gguf");
+    await mergeAdapter({modelPath, adapterPath: adapter, out: f32, type: "f32"});
+    await mergeAdapter({modelPath, adapterPath: adapter, out: q8, type: "q8_0"});
+    assert.equal(readGgufHeader(q8).tensors.find((t) => t.name === "blk.0.ffn_down.weight")!.type, GgmlType.Q8_0);
+    const [base, full, quant] = [await loadCpuModel(modelPath), await loadCpuModel(f32), await loadCpuModel(q8)];
+    models.push(base, full, quant);
+    const [b, f, q] = [await runGreedy(base, prompt(base)), await runGreedy(full, prompt(full)), await runGreedy(quant, prompt(quant))];
+    const quantized = maxProbDiff(f.probs, q.probs), adapterEffect = maxProbDiff(f.probs, b.probs);
+    console.log(`Q8_0 vs F32 merge: max next-token probability difference ${quantized.toExponential(2)}; the adapter's own effect ${adapterEffect.toExponential(2)}`);
+    // a Q8_0 writer that lost the adapter (or scrambled blocks) would be as far from the F32 merge as the base is, or farther
+    assert.ok(quantized < 0.1 * adapterEffect);
 });

@@ -45,7 +45,7 @@ test("merging into a Q4_K/Q6_K model: ditto's dequantized weights match the nati
     const dir = mkdtempSync(join(tmpdir(), "ditto-kquant-"));
     const adapter = join(dir, "zero.gguf"), merged = join(dir, "merged.gguf");
     writeAdapterGguf(pairs, {arch: "qwen2", alpha: 8}, adapter);
-    mergeAdapter({modelPath, adapterPath: adapter, out: merged, type: "f32"});
+    await mergeAdapter({modelPath, adapterPath: adapter, out: merged, type: "f32"});
     assert.equal(readGgufHeader(merged).tensors.find((t) => t.name === "blk.0.ffn_down.weight")!.type, GgmlType.F32);
 
     const quantized = await loadCpuModel(modelPath), dequantized = await loadCpuModel(merged), unquantized = await loadCpuModel(kQuantModel("f32"));

@@ -1,6 +1,6 @@
 // `ditto adapter merge` decodes every base type natively (F16, BF16, Q8_0, Q4_K, Q6_K): the merged
 // file must hold, byte for byte, what the TypeScript decoders (readTensorValues) + the merge kernel
-// + the encoder give, and every other tensor the base's own bytes.
+// + the encoder give (F32, F16, and Q8_0 from quantizeQ8_0), and every other tensor the base's own bytes.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {mkdtempSync} from "node:fs";
@@ -13,7 +13,8 @@ import {readTensorBytes} from "../../src/adapter/readTensorBytes.js";
 import {readTensorValues} from "../../src/adapter/readTensorValues.js";
 import {readGgufHeader} from "../../src/gguf/readGgufHeader.js";
 import {GgmlType} from "../../src/gguf/ggufTypes.js";
-import {encodeTensor} from "../../src/gguf/encodeTensor.js";
+import {encodeTensorTs} from "../../src/gguf/encodeTensorTs.js";
+import {quantizeQ8_0} from "../../src/gguf/quantizeQ8_0.js";
 import {toHalf} from "../../src/gguf/halfFloat.js";
 import {loadNativeAddon} from "../../src/engine/loadNativeAddon.js";
 import {loraTargets, loraTargetTensor, type LoraPair, type LoraTarget} from "../../src/engine/TrainEngine.js";
@@ -41,7 +42,7 @@ const bases = [
 ];
 
 for (const base of bases)
-    test(`merging into a ${base.name} base writes the TypeScript decoders' bytes, F16 and F32 out`, () => {
+    test(`merging into a ${base.name} base writes the TypeScript decoders' bytes, F16, F32 and Q8_0 out`, async () => {
         const modelPath = base.path();
         const model = readGgufHeader(modelPath);
         const pairs = base.name.startsWith("Q4_K") ? kQuantPairs(4) : randomPairs(base.arch, 4, {scale: 0.1});
@@ -53,9 +54,9 @@ for (const base of bases)
         // the fixture holds the types this case is about, among the adapted tensors
         const adaptedTypes = new Set(model.tensors.filter((t) => byName.has(t.name)).map((t) => t.type));
         assert.deepEqual([...adaptedTypes].sort(), [...base.types].sort());
-        for (const type of ["f16", "f32"] as const) {
+        for (const type of ["f16", "f32", "q8_0"] as const) {
             const out = join(dir, `${base.name}-merged-${type}.gguf`);
-            const r = mergeAdapter({modelPath, adapterPath, out, type});
+            const r = await mergeAdapter({modelPath, adapterPath, out, type});
             assert.equal(r.merged, pairs.length);
             const merged = readGgufHeader(out);
             let compared = 0;
@@ -66,7 +67,7 @@ for (const base of bases)
                 if (pair) {
                     const w = readTensorValues(model, t.name);
                     loadNativeAddon().loraMerge(w, pair.a, pair.b, pair.nOut, pair.nIn, adapter.rank, factor);
-                    want = type === "f32" ? encodeTensor(w, GgmlType.F32) : new Uint8Array(Uint16Array.from(w, toHalf).buffer);
+                    want = type === "f32" ? encodeTensorTs(w, GgmlType.F32) : type === "q8_0" ? quantizeQ8_0(w) : new Uint8Array(Uint16Array.from(w, toHalf).buffer);
                     compared++;
                 }
                 assert.ok(Buffer.from(got).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), `${t.name} (${type} out)`);

@@ -2,7 +2,9 @@
 // loraMerge on every kernel this CPU has, at sizes that cross each kernel's vector width,
 // encodeF16 against toHalf over float32 bit patterns of every class (ties, subnormals, NaN), and
 // decodeForMerge against the TypeScript decoders (every half and bfloat16 value, every finite Q8_0
-// scale, K-quant blocks with every scale byte).
+// scale, K-quant blocks with every scale byte), encodeQ8_0 against quantizeQ8_0 over blocks of
+// every class (scales of every binade, ties of Math.round, zeros, infinities, NaNs), and mergeTensor
+// against decodeForMerge + loraMerge + the encoders one after another.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {readFileSync} from "node:fs";
@@ -14,6 +16,7 @@ import {GgmlType} from "../../src/gguf/ggufTypes.js";
 import {fromBf16} from "../../src/gguf/halfFloat.js";
 import {dequantizeQ4K} from "../../src/adapter/dequantizeQ4K.js";
 import {dequantizeQ6K} from "../../src/adapter/dequantizeQ6K.js";
+import {quantizeQ8_0} from "../../src/gguf/quantizeQ8_0.js";
 
 /** The reference: per element, k in order, w = float(w + (factor * b) * a) in doubles, zero terms skipped. */
 function referenceMerge(w: Float32Array, a: Float32Array, b: Float32Array, nOut: number, nIn: number, r: number, factor: number): void {
@@ -184,4 +187,68 @@ test("decodeForMerge of Q4_K and Q6_K gives the TypeScript decoders' values, and
         }
         assert.throws(() => addon.decodeForMerge(bytes.subarray(0, blockBytes - 1), type, 256), /bytes shorter/);
     }
+});
+
+/** Q8_0 input blocks of every class the encoder treats differently. */
+function q8Blocks(): Float32Array {
+    const rng = new Rng("q8-encode");
+    const blocks: number[][] = [];
+    // amax of every float32 binade, subnormals included: the scale's double -> float -> half rounding
+    for (let e = -149; e <= 127; e++) blocks.push(Array.from({length: 32}, (_, i) => (i === 5 ? 1 : rng.next() * 2 - 1) * 2 ** e));
+    // d = 1 and d = 0.5: x / d lands exactly on k + 0.5, where Math.round goes up (-2.5 -> -2, -0.5 -> -0)
+    blocks.push(Array.from({length: 32}, (_, i) => i === 0 ? 127 : i === 1 ? -127 : (i - 16) + 0.5));
+    blocks.push(Array.from({length: 32}, (_, i) => i === 0 ? 63.5 : ((i - 16) + 0.5) / 2));
+    blocks.push(new Array(32).fill(0), Array.from({length: 32}, (_, i) => i % 2 ? -0 : 0), new Array(32).fill(-3.25));
+    // non-finite blocks: all quants 0, the scale infinity or a NaN (0xfe00 whatever the NaN's sign)
+    blocks.push(Array.from({length: 32}, (_, i) => i === 7 ? Infinity : i), Array.from({length: 32}, (_, i) => i === 9 ? -Infinity : -i));
+    blocks.push(Array.from({length: 32}, (_, i) => i === 3 ? NaN : i), Array.from({length: 32}, (_, i) => i === 3 ? Infinity : i === 20 ? NaN : i));
+    for (let b = 0; b < 4000; b++) blocks.push(Array.from({length: 32}, () => (rng.next() * 2 - 1) * 2 ** (rng.int(40) - 20)));
+    const values = Float32Array.from(blocks.flat());
+    // a NaN with the sign bit set, which toHalf keeps in the scale
+    new Uint32Array(values.buffer)[(blocks.length - 4001) * 32 + 3] = 0xffc00001;
+    return values;
+}
+
+test("encodeQ8_0 gives quantizeQ8_0's bytes for every class of block, with every kernel this CPU has", () => {
+    const values = q8Blocks();
+    const want = quantizeQ8_0(values);
+    const scales = new Set<number>();
+    for (let b = 0; b < want.length / 34; b++) scales.add(want[b * 34]! | want[b * 34 + 1]! << 8);
+    for (const h of [0x7c00, 0xfe00, 0]) assert.ok(scales.has(h), `scale 0x${h.toString(16)} is covered`);
+    assert.ok([...scales].some((h) => h > 0 && h < 0x400), "subnormal scales are covered");
+    for (const kernel of [undefined, ...cpuKernels()]) {
+        const got = loadNativeAddon().encodeQ8_0(values, kernel);
+        assert.equal(got.length, want.length);
+        const bad = [...got.keys()].filter((i) => got[i] !== want[i]);
+        assert.deepEqual(bad.slice(0, 5).map((i) => `block ${Math.floor(i / 34)} byte ${i % 34}: ${got[i]} vs ${want[i]}`), [], `kernel ${kernel ?? "default"}`);
+    }
+    assert.throws(() => loadNativeAddon().encodeQ8_0(new Float32Array(33)), /not whole 32-value blocks/);
+    assert.throws(() => loadNativeAddon().encodeQ8_0(values, "sse9"), /kernel sse9/);
+});
+
+test("mergeTensor gives the bytes of decodeForMerge, loraMerge and the encoder one after another", () => {
+    const addon = loadNativeAddon();
+    const rng = new Rng("merge-tensor");
+    // rows of 64 values: the row blocks split the 2000 rows into many tasks with a short last one
+    const nOut = 2000, nIn = 64, rank = 3, factor = 0.7;
+    const a = values(rng, rank * nIn), b = values(rng, nOut * rank, 5);
+    const base = quantizeQ8_0(values(rng, nOut * nIn));
+    const w = addon.decodeForMerge(base, GgmlType.Q8_0, nOut * nIn)!;
+    addon.loraMerge(w, a, b, nOut, nIn, rank, factor);
+    const wants: [number, Uint8Array][] = [
+        [GgmlType.F32, new Uint8Array(w.buffer)],
+        [GgmlType.F16, new Uint8Array(addon.encodeF16(w).buffer)],
+        [GgmlType.Q8_0, quantizeQ8_0(w)]
+    ];
+    for (const [outType, want] of wants) {
+        const got = addon.mergeTensor(base, GgmlType.Q8_0, a, b, nOut, nIn, rank, factor, outType);
+        assert.ok(got && Buffer.from(got).equals(Buffer.from(want)), `output type ${outType}`);
+    }
+    const f32 = addon.mergeTensor(new Uint8Array(addon.decodeForMerge(base, GgmlType.Q8_0, nOut * nIn)!.buffer), GgmlType.F32, a, b, nOut, nIn, rank, factor, GgmlType.Q8_0);
+    assert.ok(f32 && Buffer.from(f32).equals(Buffer.from(wants[2]![1])), "F32 base");
+    const nanScale = base.slice();
+    nanScale[34 * 1000] = 0x00; nanScale[34 * 1000 + 1] = 0x7e;
+    assert.equal(addon.mergeTensor(nanScale, GgmlType.Q8_0, a, b, nOut, nIn, rank, factor, GgmlType.F16), null);
+    assert.throws(() => addon.mergeTensor(base, GgmlType.Q8_0, a, b, nOut, nIn, rank, factor, GgmlType.Q4_K), /not supported/);
+    assert.throws(() => addon.mergeTensor(base, GgmlType.Q8_0, a, b.subarray(1), nOut, nIn, rank, factor, GgmlType.F16), /nOut\*rank/);
 });

@@ -26,7 +26,7 @@ function batch(): TrainBatch {
 }
 
 /** The model with every projection decoded to F32 by TypeScript (a merge of an adapter whose B is 0). */
-function expandedCopy(path: string, arch: FixtureArch, size: FixtureSize): string {
+async function expandedCopy(path: string, arch: FixtureArch, size: FixtureSize): Promise<string> {
     const out = path.replace(/\.gguf$/, "-expanded.gguf");
     if (existsSync(out)) return out;
     const s = fixtureShape(size, arch);
@@ -39,7 +39,7 @@ function expandedCopy(path: string, arch: FixtureArch, size: FixtureSize): strin
             pairs.push({layer, target, nIn: dims[target][0], nOut: dims[target][1], a: new Float32Array(dims[target][0]).fill(0.01), b: new Float32Array(dims[target][1])});
     const adapter = join(mkdtempSync(join(tmpdir(), "ditto-expand-")), "zero.gguf");
     writeAdapterGguf(pairs, {arch, alpha: 1}, adapter);
-    mergeAdapter({modelPath: path, adapterPath: adapter, out, type: "f32"});
+    await mergeAdapter({modelPath: path, adapterPath: adapter, out, type: "f32"});
     return out;
 }
 
@@ -66,7 +66,7 @@ const cases: [FixtureArch, FixtureType, FixtureSize][] = [
 for (const [arch, type, size] of cases) {
     test(`a ${type} base (${size} ${arch}) trains as its values expanded to F32 do`, async () => {
         const path = fixtureModel(arch, type, size);
-        const quant = await train(path), expanded = await train(expandedCopy(path, arch, size));
+        const quant = await train(path), expanded = await train(await expandedCopy(path, arch, size));
         const unquantized = await train(fixtureModel(arch, "f32", size));
         const lossDiff = Math.max(...quant.losses.map((l, i) => Math.abs(l - expanded.losses[i]!)));
         let weightDiff = 0, weightMax = 0;

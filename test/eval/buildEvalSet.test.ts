@@ -4,6 +4,7 @@ import {mkdtempSync, readFileSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
 import {buildEvalSet} from "../../src/eval/buildEvalSet.js";
+import {renderProfile} from "../../src/characters/renderProfile.js";
 import {findLeaks} from "../../src/eval/checkLeak.js";
 import {pickEvidence} from "../../src/eval/pickEvidence.js";
 import {makeCandidates} from "../../src/eval/makeCandidates.js";
@@ -28,6 +29,11 @@ test("eval set from the pipeline's queries: held-out characters only, gold label
     assert.equal(bletchley.gold, "answer");
     assert.equal(tur.turns.find((t) => t.provenance === "partner")!.gold, "refuse");
     assert.match(tur.profile, /Enigma/);
+    // whole, not cut at characters.max_profile_chars: the judge cuts it in tokens when it reads it
+    const small = await buildEvalSet({runDir: run, recipe: {...recipe, characters: {...recipe.characters, max_profile_chars: 40}}});
+    const turing = fixtureCharacters.find((c) => c.id === "tur")!;
+    assert.equal(small.sessions.find((s) => s.character === "tur")!.profile, renderProfile(turing, Number.MAX_SAFE_INTEGER));
+    assert.ok(renderProfile(turing, Number.MAX_SAFE_INTEGER).length > 40);
     const lib = a.sessions.find((s) => s.character === "lib")!;
     assert.equal(lib.lang, "zh");
     assert.equal(lib.turns.length, 2, "only two questions exist for 李白");

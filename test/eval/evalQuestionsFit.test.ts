@@ -4,6 +4,7 @@ import {mkdtempSync} from "node:fs";
 import {join} from "node:path";
 import {tmpdir} from "node:os";
 import {characterSchema} from "../../src/characters/characterSchema.js";
+import {renderProfile} from "../../src/characters/renderProfile.js";
 import {generateEvalQuestions} from "../../src/eval/generateEvalQuestions.js";
 import {judgeAnswers} from "../../src/eval/judgeAnswers.js";
 import type {EvalSession} from "../../src/eval/evalSessionSchema.js";
@@ -84,7 +85,30 @@ test("a long Chinese profile on a 512-token context: the knowledge judge's promp
     for (const p of prompts) assert.ok(p + recipe.eval.judge_max_tokens <= 512, `a prompt of ${p} tokens + ${recipe.eval.judge_max_tokens} to judge`);
     assert.equal(r.trimmed.profiles, 1);
     assert.ok(r.trimmed.tokens > 500, `cut ${r.trimmed.tokens} tokens`);
-    // the same judges without the characters read the stored profile as it is
+    // the same judges without the characters read the stored profile as it is when it fits
     const plain = JsonlStore.open<Judgement>(join(mkdtempSync(join(tmpdir(), "ditto-judgefit-")), "judgements.jsonl"));
     assert.deepEqual((await judgeAnswers({sessions: [session], answers: [answer], judge: pool, store: plain, recipe})).trimmed, {profiles: 0, tokens: 0});
+});
+
+test("without the run's characters the knowledge judge cuts the eval set's stored whole profile in tokens to fit", {timeout: 600_000}, async () => {
+    const base = fixtureRecipe("fixture:qwen2-tiny-q8_0", {samples: 1, judge_retries: 0});
+    // a character cap far below the profile: the stored profile is whole, and the cut is the judge's, in tokens
+    const recipe = {...base, characters: {...base.characters, max_profile_chars: 300}};
+    const c = zh[0]!;
+    const stored = renderProfile(c, Number.MAX_SAFE_INTEGER);
+    assert.ok(pool.textTokens(stored) > 512, "the stored profile alone is longer than the context");
+    const session: EvalSession = {id: "eval-li", character: c.id, label: c.label, lang: "zh", source: "run", system: "你是李白。", profile: stored,
+        turns: [{id: "eval-li-t0", question: "你最有名的诗是什么?", provenance: "own", gold: "answer", evidence: ["职业：诗人"],
+            candidates: ["[李白] 唐代诗人", "[孙悟空] 《西游记》中的猴王"], truth: 0}]};
+    const answer = {id: "base/eval-li-t0", variant: "base" as const, session: session.id, turn: "eval-li-t0", index: 0,
+        question: session.turns[0]!.question, answer: "床前明月光。", finish: "stop" as const, tokens: 6};
+    const prompts: number[] = [];
+    const store = JsonlStore.open<Judgement>(join(mkdtempSync(join(tmpdir(), "ditto-judgefit-")), "judgements.jsonl"));
+    const r = await judgeAnswers({sessions: [session], answers: [answer], judge: countingPool(prompts), store, recipe});
+    assert.equal(prompts.length, 3, "one prompt per judge, no retries");
+    for (const p of prompts) assert.ok(p + recipe.eval.judge_max_tokens <= 512, `a prompt of ${p} tokens + ${recipe.eval.judge_max_tokens} to judge`);
+    assert.equal(r.trimmed.profiles, 1);
+    // filled to the context in tokens, far past what 300 characters would have kept
+    const knowledge = Math.max(...prompts);
+    assert.ok(knowledge + recipe.eval.judge_max_tokens > 400, `the knowledge judge's prompt holds ${knowledge} tokens`);
 });

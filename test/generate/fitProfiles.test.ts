@@ -76,3 +76,18 @@ test("a context too small for the name and description is an error naming the fi
     assert.throws(() => fitProfiles([c], asUser, {maxChars: 6000, maxTokens: 20, tokens: counter(30)}),
         (e: Error & {code?: string, hint?: string}) => e.code === "PROMPT_TOO_LONG" && /context_size/.test(e.hint ?? ""));
 });
+
+test("a stored rendered profile is cut at the same facts and sentences as the character it was rendered from", () => {
+    const c = character({claims: ["born: 1815", "field: mathematics"], summary: "She wrote notes. They were long. Babbage read them."});
+    const stored = {id: c.id, label: c.label, text: renderProfile(c, Number.MAX_SAFE_INTEGER)};
+    for (const limit of [200, 90, 60, 40]) {
+        const want = fitProfiles([c], asUser, {maxChars: 6000, maxTokens: 0, tokens: counter(limit)});
+        const got = fitProfiles([stored], asUser, {maxChars: 6000, maxTokens: 0, tokens: counter(limit)});
+        assert.equal(got.messages[0]!.content, want.messages[0]!.content, `limit ${limit}`);
+        assert.deepEqual(got.trimmed, want.trimmed);
+    }
+    // an old eval set's profile cut mid-word by characters: still cut at its whole lines and sentences
+    const old = {id: "x", label: "Ada", text: "Name: Ada\nDescription: mathematician\nSummary: She wrote notes. They were lo…"};
+    assert.equal(fitProfiles([old], asUser, {maxChars: 6000, maxTokens: 0, tokens: counter(70)}).messages[0]!.content,
+        "Q:Name: Ada\nDescription: mathematician\nSummary: She wrote notes.");
+});
