@@ -3,6 +3,8 @@
 #pragma GCC optimize("fp-contract=off")
 #include "Q8Encode.h"
 
+#include "HalfEncode.h"
+
 #include <cmath>
 #include <cstring>
 
@@ -12,37 +14,10 @@
 
 namespace ditto {
 
-// src/gguf/halfFloat.ts toHalf of a float32's bits
-static uint16_t halfOf(uint32_t x) {
-    uint32_t sign = (x >> 16) & 0x8000;
-    int32_t exp = (int32_t)((x >> 23) & 0xff);
-    uint32_t mant = x & 0x7fffff;
-    if (exp == 0xff) return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 : 0));
-    exp = exp - 127 + 15;
-    if (exp >= 0x1f) return (uint16_t)(sign | 0x7c00);
-    if (exp <= 0) {
-        if (exp < -10) return (uint16_t)sign;
-        mant |= 0x800000;
-        int shift = 14 - exp;
-        uint32_t half = mant >> shift;
-        uint32_t rem = mant & ((1u << shift) - 1);
-        uint32_t mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1))) half++;
-        return (uint16_t)(sign | half);
-    }
-    uint32_t half = ((uint32_t)exp << 10) | (mant >> 13);
-    uint32_t rem = mant & 0x1fff;
-    if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++;
-    return (uint16_t)(sign | half);
-}
-
 // the scale's half bits and 1 / d (0 where JavaScript's `d ? 1 / d : 0` gives 0) for a finite amax
 static void scaleOf(float amax, uint8_t* blk, double& id) {
     double d = (double)amax / 127.0;
-    float df = (float)d;
-    uint32_t bits;
-    std::memcpy(&bits, &df, 4);
-    uint16_t h = halfOf(bits);
+    uint16_t h = halfBits((float)d);  // toHalf of the float, as the TypeScript encoder
     blk[0] = (uint8_t)h;
     blk[1] = (uint8_t)(h >> 8);
     id = d != 0 ? 1.0 / d : 0.0;
