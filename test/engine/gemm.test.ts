@@ -85,3 +85,18 @@ test("ditto doctor names the kernel training will use", () => {
     const lacks = !(cpuKernels().includes("avx512f") && cpuFlags().has("avx512_bf16"));
     assert.match(bf16.value, lacks ? /^no: precision bf16 needs a CPU with AVX512-BF16 .* which this CPU lacks$/ : /^no: precision bf16 needs the AVX-512 kernels, which DITTO_GEMM_KERNEL=portable turns off$/);
 });
+
+test("ditto doctor says whether precision bf16 pays on this CPU", {skip: !(cpuKernels().includes("avx512f") && cpuFlags().has("avx512_bf16")) &&
+    "this CPU lacks AVX512-BF16 (the line then says why bf16 is unavailable, checked above)"}, () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "test/cli/cliEntry.ts", "doctor", "--json", "--gpu", "cpu"],
+        {encoding: "utf8", env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "DITTO_GEMM_KERNEL")), timeout: 120_000});
+    const {checks} = JSON.parse(r.stdout) as {checks: {name: string, status: string, value: string}[]};
+    const bf16 = checks.find((c) => c.name === "training precision bf16");
+    assert.ok(bf16, r.stdout);
+    // the measured rate of vdpbf16ps against fp32 FMA, and the verdict that follows from it
+    const m = /^available \(AVX512-BF16, vdpbf16ps at ([0-9.]+)x the fp32 FMA rate: (faster|not faster|a little faster) than fp32 here; opt in with --precision bf16\)$/.exec(bf16.value);
+    assert.ok(m, bf16.value);
+    const ratio = Number(m[1]);
+    assert.equal(m[2], ratio >= 1.5 ? "faster" : ratio <= 1.1 ? "not faster" : "a little faster", bf16.value);
+});
+
