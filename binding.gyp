@@ -20,6 +20,7 @@
         "native/src/HalfEncode.cpp",
         "native/src/LoraMerge.cpp",
         "native/src/MergeDecode.cpp",
+        "native/src/MergeFileWriter.cpp",
         "native/src/MergeTensor.cpp",
         "native/src/Model.cpp",
         "native/src/Quantize.cpp",
@@ -30,6 +31,7 @@
         "native/src/VecMath.cpp",
         "native/src/WeightDecode.cpp",
         "native/addon/AddonEngine.cpp",
+        "native/addon/AddonMergeFile.cpp",
         "native/addon/addon.cpp"
       ],
       "libraries": ["-ldl"],

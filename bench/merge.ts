@@ -1,4 +1,4 @@
-// npm run bench:merge [-- --model fixture:qwen2-bench-0.5b-q8_0] [--rank 16] [--types f16,q8_0] [--no-decode]
+// npm run bench:merge [-- --model fixture:qwen2-bench-0.5b-q8_0] [--rank 16] [--types f16,q8_0] [--no-decode] [--buffered]
 //
 // Time of `ditto adapter merge` (src/adapter/mergeAdapter.ts) for a rank --rank adapter on all
 // seven projections of the model, for each output type of --types, against a plain copy of the
@@ -32,7 +32,8 @@ const {values: args} = parseArgs({options: {
     model: {type: "string", default: "fixture:qwen2-bench-0.5b-q8_0"},
     rank: {type: "string", default: "16"},
     types: {type: "string", default: "f16,q8_0"},
-    "no-decode": {type: "boolean", default: false}
+    "no-decode": {type: "boolean", default: false},
+    buffered: {type: "boolean", default: false}
 }});
 const types = args.types!.split(",") as ("auto" | "f32" | "f16" | "q8_0")[];
 const modelPath = resolveModelRef(args.model!);
@@ -89,9 +90,9 @@ try {
     for (const type of types) {
         const out = join(dir, `merged-${type}.gguf`);
         t0 = performance.now();
-        await mergeAdapter({modelPath, adapterPath: adapter, out, type});
+        const {direct} = await mergeAdapter({modelPath, adapterPath: adapter, out, type, direct: !args.buffered});
         const merge = (performance.now() - t0) / 1000;
-        console.log(`| ${type} | ${copy.toFixed(1)} s | ${copySynced.toFixed(1)} s | ${merge.toFixed(1)} s | ${(merge / copySynced).toFixed(1)}x | ${(statSync(out).size / 1e9).toFixed(2)} GB |`);
+        console.log(`| ${type}${direct ? " (O_DIRECT)" : ""} | ${copy.toFixed(1)} s | ${copySynced.toFixed(1)} s | ${merge.toFixed(1)} s | ${(merge / copySynced).toFixed(1)}x | ${(statSync(out).size / 1e9).toFixed(2)} GB |`);
         if (type === "q8_0") console.log(`q8_0, the adapter's change to ${keptTensor} that survives the rounding: ${adapterKept(out).join("; ")}`);
         rmSync(out);
     }

@@ -5,6 +5,7 @@
 
 #include "../include/ditto_engine.h"
 #include "AddonEngine.h"
+#include "AddonMergeFile.h"
 
 // {worst, report} of one of the C API's self-tests
 static Napi::Value selftestResult(const Napi::CallbackInfo& info, double (*run)(char*, size_t)) {
@@ -176,6 +177,8 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("encodeQ8_0", Napi::Function::New(env, encodeQ8_0));
     exports.Set("mergeTensor", Napi::Function::New(env, mergeTensor));
     exports.Set("decodeForMerge", Napi::Function::New(env, decodeForMerge));
+    exports.Set("AddonMergeFile", AddonMergeFile::define(env));
+    exports.Set("openMergeFile", Napi::Function::New(env, openMergeFile));
     exports.Set("cudaProbe", Napi::Function::New(env, cudaProbe));
     return exports;
 }

@@ -208,6 +208,33 @@ int ditto_merge_tensor(int base_type, const uint8_t* base, const float* a, const
 /* bytes of ditto_merge_tensor's output for n values of out_type, 0 for another type or n */
 int64_t ditto_merge_tensor_out_bytes(int out_type, int64_t n);
 
+/* The merged GGUF of `ditto adapter merge` written in one pass (native/src/MergeFileWriter.h): the
+ * base read through a map, adapted matrices merged straight into staging chunks, the chunks written
+ * by a background thread with O_DIRECT where the file system takes it. Calls in file order; every
+ * call after a failure fails too, and ditto_merge_file_failure says what failed. */
+typedef struct ditto_merge_file ditto_merge_file;
+/* never null: a file that cannot be opened or mapped shows in ditto_merge_file_failure. chunk_bytes:
+ * the staging chunk, a multiple of 4096, 0 for the default 16 MiB */
+ditto_merge_file* ditto_merge_file_open(const char* out_path, const char* base_path, int direct, int64_t chunk_bytes);
+/* 1 and the failing call ("open", "mmap", "write", "fsync", "read": a base file too short, ...),
+ * its path, a message and the errno (0 for "read") when the writer has failed; 0 otherwise */
+int ditto_merge_file_failure(const ditto_merge_file* f, const char** syscall, const char** path, const char** message, int* errnum);
+/* 1 when the output is written with O_DIRECT */
+int ditto_merge_file_direct(const ditto_merge_file* f);
+/* bytes (or n zero bytes when bytes is null) appended: 0, or -1 on failure */
+int ditto_merge_file_append(ditto_merge_file* f, const uint8_t* bytes, int64_t n);
+/* n bytes of the base file from offset appended: 0, or -1 on failure (offset + n past its end included) */
+int ditto_merge_file_copy(ditto_merge_file* f, int64_t offset, int64_t n);
+/* the ditto_merge_tensor of the base's bytes at offset appended: 0; 1 when a base value is refused
+ * (nothing appended: merge that matrix in TypeScript and append it); -1 on failure; -2 for another
+ * type or an n_in that is not whole blocks; -3 for an unknown kernel */
+int ditto_merge_file_merge(ditto_merge_file* f, int64_t offset, int base_type, const float* a, const float* b, int64_t n_out,
+                           int64_t n_in, int rank, double factor, int out_type, const char* kernel);
+/* writes the rest, cuts the file to the bytes appended, fsyncs and closes it: 0, or -1 on failure */
+int ditto_merge_file_finish(ditto_merge_file* f);
+/* frees f; an unfinished file is left as far as it got (the caller removes it) */
+void ditto_merge_file_close(ditto_merge_file* f);
+
 #ifdef __cplusplus
 }
 #endif

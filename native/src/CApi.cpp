@@ -21,6 +21,7 @@
 #include "LoraMerge.h"
 #include "Quantize.h"
 #include "UniformFill.h"
+#include "MergeFileWriter.h"
 #include "MergeTensor.h"
 #include "Q8Encode.h"
 
@@ -276,5 +277,48 @@ int ditto_merge_tensor(int base_type, const uint8_t* base, const float* a, const
 }
 
 int64_t ditto_merge_tensor_out_bytes(int out_type, int64_t n) { return ditto::mergeTensorOutBytes(out_type, n); }
+
+struct ditto_merge_file {
+    std::unique_ptr<ditto::MergeFileWriter> writer;
+    ditto::MergeFileWriter::Failure openFailure;
+};
+
+ditto_merge_file* ditto_merge_file_open(const char* out_path, const char* base_path, int direct, int64_t chunk_bytes) {
+    auto* f = new ditto_merge_file();
+    f->writer = ditto::MergeFileWriter::open(out_path, base_path, direct != 0, chunk_bytes, f->openFailure);
+    return f;
+}
+
+int ditto_merge_file_failure(const ditto_merge_file* f, const char** syscall, const char** path, const char** message, int* errnum) {
+    const ditto::MergeFileWriter::Failure* e = f->writer ? &f->writer->failure() : &f->openFailure;
+    if (e->syscall.empty()) return 0;
+    *syscall = e->syscall.c_str();
+    *path = e->path.c_str();
+    *message = e->message.c_str();
+    *errnum = e->errnum;
+    return 1;
+}
+
+int ditto_merge_file_direct(const ditto_merge_file* f) { return f->writer && f->writer->directIo() ? 1 : 0; }
+
+int ditto_merge_file_append(ditto_merge_file* f, const uint8_t* bytes, int64_t n) {
+    if (!f->writer) return -1;
+    return (bytes ? f->writer->append(bytes, n) : f->writer->appendZeros(n)) ? 0 : -1;
+}
+
+int ditto_merge_file_copy(ditto_merge_file* f, int64_t offset, int64_t n) { return f->writer && f->writer->copyBase(offset, n) ? 0 : -1; }
+
+int ditto_merge_file_merge(ditto_merge_file* f, int64_t offset, int base_type, const float* a, const float* b, int64_t n_out,
+                           int64_t n_in, int rank, double factor, int out_type, const char* kernel) {
+    ditto::GemmIsa isa;
+    if (!kernelNamed(kernel, isa)) return -3;
+    if (!f->writer) return -1;
+    int rc = f->writer->mergeBase(mergePool(), isa, offset, base_type, a, b, n_out, n_in, rank, factor, out_type);
+    return rc == 1 ? 0 : rc == 0 ? 1 : rc;
+}
+
+int ditto_merge_file_finish(ditto_merge_file* f) { return f->writer && f->writer->finish() ? 0 : -1; }
+
+void ditto_merge_file_close(ditto_merge_file* f) { delete f; }
 
 }  // extern "C"

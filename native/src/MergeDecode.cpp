@@ -113,6 +113,34 @@ static bool decodeQ6K(const uint8_t* blocks, int64_t n, float* out) {
     return true;
 }
 
+// flags collected without an early exit so that the loops vectorize
+static bool valuesNotNaN(const uint8_t* data, int64_t n, uint16_t nanAbove) {
+    unsigned bad = 0;
+    for (int64_t i = 0; i < n; i++) bad |= (u16(data + 2 * i) & 0x7fff) > nanAbove;
+    return !bad;
+}
+
+static bool scalesFinite(const uint8_t* data, int64_t nBlocks, int64_t stride, int64_t at, bool second) {
+    unsigned bad = 0;
+    for (int64_t b = 0; b < nBlocks; b++) {
+        const uint8_t* p = data + b * stride + at;
+        bad |= halfNotFinite(u16(p)) | (second && halfNotFinite(u16(p + 2)));
+    }
+    return !bad;
+}
+
+bool mergeDecodeAccepts(int type, const uint8_t* data, int64_t n) {
+    if (mergeDecodeBytes(type, n) == 0 && n != 0) return false;
+    switch (type) {
+        case GGML_F16: return valuesNotNaN(data, n, 0x7c00);
+        case GGML_BF16: return valuesNotNaN(data, n, 0x7f80);
+        case GGML_Q8_0: return scalesFinite(data, n / 32, 34, 0, false);
+        case GGML_Q4_K: return scalesFinite(data, n / 256, 144, 0, true);
+        case GGML_Q6_K: return scalesFinite(data, n / 256, 210, 208, false);
+        default: return false;
+    }
+}
+
 bool decodeForMerge(int type, const uint8_t* data, int64_t n, float* out) {
     if (mergeDecodeBytes(type, n) == 0 && n != 0) return false;
     switch (type) {

@@ -17,4 +17,9 @@ size_t mergeDecodeBytes(int type, int64_t n);
 // tensor in TypeScript to keep the merged bytes identical. Types other than those: false.
 bool decodeForMerge(int type, const uint8_t* data, int64_t n, float* out);
 
+// Whether decodeForMerge would decode these n values (true) or refuse them (false), without
+// decoding: lets a caller that streams a matrix's output learn before its first byte that the
+// matrix must go the TypeScript way.
+bool mergeDecodeAccepts(int type, const uint8_t* data, int64_t n);
+
 }  // namespace ditto

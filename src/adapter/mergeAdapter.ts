@@ -1,8 +1,10 @@
-import {open} from "node:fs/promises";
+import {renameSync, rmSync} from "node:fs";
+import {dirname} from "node:path";
 import {DittoError} from "../errors/DittoError.js";
-import {readGgufHeader, type GgufTensorInfo} from "../gguf/readGgufHeader.js";
-import {writeFileAtomicAsync} from "../runs/writeFileAtomicAsync.js";
-import {GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ggmlTensorBytes} from "../gguf/ggufTypes.js";
+import {readGgufHeader} from "../gguf/readGgufHeader.js";
+import {outputDirs} from "../runs/outputDirs.js";
+import type {NativeMergeFile} from "../engine/NativeAddon.js";
+import {GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ggmlBlockLayout, ggmlTensorBytes} from "../gguf/ggufTypes.js";
 import {loraTargetTensor} from "../engine/TrainEngine.js";
 import {loadNativeAddon} from "../engine/loadNativeAddon.js";
 import {checkAdapterHeaders} from "./checkAdapter.js";
@@ -24,7 +26,13 @@ export type MergeOptions = {
      * "q8_0" writes about half the bytes of F16 (the fast choice for a big model) but rounds each
      * merged weight to its block's step of max|w| / 127, which can undo small adapter changes
      */
-    type?: "auto" | "f32" | "f16" | "q8_0"
+    type?: "auto" | "f32" | "f16" | "q8_0",
+    /** write with O_DIRECT where the file system takes it (default true; false: through the page cache) */
+    direct?: boolean,
+    /** bytes of each staging chunk of the native writer, a multiple of 4096 (default 16 MiB; tests make it small) */
+    chunkBytes?: number,
+    /** bytes of the merged file done so far and in all, after the header and after each tensor */
+    onProgress?: (done: number, total: number) => void
 };
 
 const outTypes = {f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0} as const;
@@ -33,10 +41,11 @@ const outTypes = {f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0} as 
  * Writes a model with the adapter folded in: each adapted W becomes W + scale (alpha/r) B A
  * (decoded, summed and encoded to F32, F16 or Q8_0 by the native addon on all cores); every other
  * tensor and all metadata are copied byte for byte, so the merged file generates like base +
- * adapter with no adapter at run time. Reading the next tensor and writing the last one overlap
- * the merging of the current one.
+ * adapter with no adapter at run time. The native writer reads the base through a map and writes
+ * on its own thread (O_DIRECT where it can), so writing one part overlaps merging the next.
+ * `direct` says whether the output went with O_DIRECT.
  */
-export async function mergeAdapter(options: MergeOptions): Promise<{merged: number, copied: number}> {
+export async function mergeAdapter(options: MergeOptions): Promise<{merged: number, copied: number, direct: boolean}> {
     const model = readGgufHeader(options.modelPath);
     checkAdapterHeaders(readGgufHeader(options.adapterPath), model);
     const adapter = readAdapterGguf(options.adapterPath);
@@ -48,23 +57,27 @@ export async function mergeAdapter(options: MergeOptions): Promise<{merged: numb
 
     const plan = model.tensors.map((t) => {
         const pair = byName.get(t.name);
-        if (!pair) return {info: t, type: t.type, data: (bytes: Uint8Array) => bytes};
+        if (!pair) {
+            if (!ggmlBlockLayout[t.type])
+                throw new DittoError(`${options.modelPath}: tensor ${t.name} has ggml type ${t.type}, whose size ditto does not know, so it cannot be copied`,
+                    {hint: "convert the model with llama.cpp's llama-quantize to a common type (e.g. Q8_0 or Q4_K_M) and merge that", code: "MERGE_TYPE"});
+            return {info: t, type: t.type, outBytes: t.bytes, write: (file: NativeMergeFile) => file.copy(t.offset, t.bytes)};
+        }
         const type = options.type === "f32" || options.type === "f16" || options.type === "q8_0" ? outTypes[options.type] :
             t.type === GgmlType.F32 ? GgmlType.F32 : GgmlType.F16;
         if (type === GgmlType.Q8_0 && pair.nIn % 32 !== 0)
             throw new DittoError(`${options.modelPath}: tensor ${t.name} has rows of ${pair.nIn} values, not whole 32-value Q8_0 blocks`,
                 {hint: "merge with --type f16 or f32", code: "MERGE_TYPE"});
         return {
-            info: t, type,
-            data: (bytes: Uint8Array) => {
-                // [nOut][nIn]; decoded natively unless a value is NaN or a block scale is not finite (see
-                // decodeForMerge): then in TypeScript, and the float32 values merged as an F32 base
-                const merge = (base: Uint8Array, baseType: number) =>
-                    native.mergeTensor(base, baseType, pair.a, pair.b, pair.nOut, pair.nIn, adapter.rank, factor, type);
-                const direct = nativeDecode.has(t.type) ? merge(bytes, t.type) : null;
-                if (direct) return direct;
+            info: t, type, outBytes: ggmlTensorBytes(type, pair.nOut * pair.nIn),
+            write: (file: NativeMergeFile) => {
+                // [nOut][nIn]; merged natively from the mapped base unless a value is NaN or a block scale is
+                // not finite (see decodeForMerge): then decoded in TypeScript and merged as an F32 base
+                if (nativeDecode.has(t.type) && file.merge(t.offset, t.type, pair.a, pair.b, pair.nOut, pair.nIn, adapter.rank, factor, type))
+                    return;
                 const w = readTensorValues(model, t.name);
-                return merge(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), GgmlType.F32)!;
+                file.append(native.mergeTensor(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), GgmlType.F32, pair.a, pair.b,
+                    pair.nOut, pair.nIn, adapter.rank, factor, type)!);
             }
         };
     });
@@ -83,36 +96,39 @@ export async function mergeAdapter(options: MergeOptions): Promise<{merged: numb
         u32(p.info.dims.length);
         for (const d of p.info.dims) u64(d);
         u32(p.type); u64(offset);
-        offset += padded(ggmlTensorBytes(p.type, p.info.dims.reduce((x, y) => x * y, 1)));
+        offset += padded(p.outBytes);
     }
     let head = Buffer.concat(parts);
     head = Buffer.concat([head, Buffer.alloc(padded(head.length) - head.length)]);
+    const total = head.length + offset;
 
-    const source = await open(model.path, "r");
+    // The real name only ever holds a whole file: bytes go to `out.partial`, fsynced, then renamed.
+    outputDirs.make(dirname(options.out));
+    const partial = options.out + ".partial";
+    const file = native.openMergeFile(partial, model.path, options.direct ?? true, options.chunkBytes ?? 0);
     try {
-        const read = async (t: GgufTensorInfo) => {
-            const bytes = Buffer.allocUnsafe(t.bytes);
-            for (let got = 0; got < bytes.length;) {
-                const {bytesRead} = await source.read(bytes, got, bytes.length - got, t.offset + got);
-                if (bytesRead === 0) throw new DittoError(`${model.path}: tensor ${t.name} is cut short`, {hint: "the file is truncated; copy it again", code: "GGUF_TRUNCATED"});
-                got += bytesRead;
-            }
-            return bytes;
-        };
-        await writeFileAtomicAsync(options.out, async (write) => {
-            await write(head);
-            let next = plan.length ? read(plan[0]!.info) : null;
-            for (let i = 0; i < plan.length; i++) {
-                const bytes = await next!;
-                if (i + 1 < plan.length) next = read(plan[i + 1]!.info);
-                const data = plan[i]!.data(bytes);
-                await write(data);
-                const pad = padded(data.length) - data.length;
-                if (pad) await write(new Uint8Array(pad));
-            }
-        });
-    } finally {
-        await source.close();
+        file.append(head);
+        let done = head.length;
+        options.onProgress?.(done, total);
+        for (const p of plan) {
+            p.write(file);
+            file.zeros(padded(p.outBytes) - p.outBytes);
+            done += padded(p.outBytes);
+            options.onProgress?.(done, total);
+        }
+        file.finish();
+    } catch (err) {
+        file.close();
+        rmSync(partial, {force: true});
+        throw err;
     }
-    return {merged: byName.size, copied: plan.length - byName.size};
+    const direct = file.direct();
+    file.close();
+    try {
+        renameSync(partial, options.out);
+    } catch (err) {
+        rmSync(partial, {force: true});
+        throw err;
+    }
+    return {merged: byName.size, copied: plan.length - byName.size, direct};
 }

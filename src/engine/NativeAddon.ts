@@ -82,6 +82,13 @@ export interface NativeAddon {
      */
     decodeForMerge(bytes: Uint8Array, type: number, n: number): Float32Array | null;
     /**
+     * The merged GGUF written in one pass (native/src/MergeFileWriter.h): opens basePath (mapped)
+     * and creates outPath; direct tries O_DIRECT; chunkBytes: the staging chunk (a multiple of
+     * 4096; default 16 MiB). Throws a Node-style filesystem error (code,
+     * syscall, path) when a file cannot be opened; every method throws likewise on a failed write.
+     */
+    openMergeFile(outPath: string, basePath: string, direct: boolean, chunkBytes?: number): NativeMergeFile;
+    /**
      * values encoded as ggml type `type` (F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K),
      * the same bytes as src/gguf/encodeTensorTs.ts; throws RangeError for another type or a length
      * that is not whole blocks (32 values, 256 for the K-quants)
@@ -94,4 +101,21 @@ export interface NativeAddon {
     fillUniform(out: Float32Array, seed: number, scale: number, scale2: number, offset: number): void;
     /** whether the CUDA engine (or its emulated build) can run here, and on what */
     cudaProbe(emulated?: boolean): {available: true, device: DeviceInfo} | {available: false, reason: string};
+}
+
+/** A merged file being written, in file order; see NativeAddon.openMergeFile. */
+export interface NativeMergeFile {
+    append(bytes: Uint8Array): void;
+    zeros(n: number): void;
+    /** n bytes of the base file from offset */
+    copy(offset: number, n: number): void;
+    /** mergeTensor of the base's bytes at offset, appended; false (nothing appended) where mergeTensor gives null */
+    merge(offset: number, baseType: number, a: Float32Array, b: Float32Array, nOut: number, nIn: number, rank: number,
+        factor: number, outType: number, kernel?: string): boolean;
+    /** writes the rest, cuts the file to its length, fsyncs and closes it */
+    finish(): void;
+    /** frees the writer; an unfinished file stays as far as it got */
+    close(): void;
+    /** whether the output goes with O_DIRECT */
+    direct(): boolean;
 }

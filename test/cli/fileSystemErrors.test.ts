@@ -6,8 +6,10 @@ import {join} from "node:path";
 import {tmpdir} from "node:os";
 import {resolveModelRef} from "../../src/models/resolveModelRef.js";
 import {fixtureDir} from "../helpers/fixtureModel.js";
+import {writeAdapterGguf} from "../../src/adapter/writeAdapterGguf.js";
+import {randomPairs} from "../adapter/randomPairs.js";
 
-// Every command that writes, against each kind of filesystem failure a user meets: a folder they
+// Every command that writes (the adapter merge's native writer included), against each kind of filesystem failure a user meets: a folder they
 // may not write (EACCES), a file where a folder is expected (ENOTDIR, EEXIST) or the reverse
 // (EISDIR), a full disk (ENOSPC), a missing input (ENOENT), a folder given as an input file.
 // Each must end in `error:` + `fix:` naming the path, exit 1, print no stack trace, and leave no
@@ -32,6 +34,8 @@ const aFile = join(root, "a-file");
 writeFileSync(aFile, "not a folder\n");
 const aFolder = join(root, "a-folder");
 mkdirSync(aFolder);
+const adapter = join(root, "adapter.gguf");
+writeAdapterGguf(randomPairs("qwen2", 4, {scale: 0.1}), {arch: "qwen2", alpha: 8}, adapter);
 const locked = join(root, "locked");
 mkdirSync(locked);
 chmodSync(locked, 0o555);
@@ -55,7 +59,8 @@ const commands: Command[] = [
     {name: "generate", kind: "folder", args: (out) => ["generate", "--recipe", "tiny", "--run", out]},
     {name: "finetune", kind: "folder", args: (out) => ["finetune", "--model", model(), "--data", dataset, "--out", out]},
     {name: "dataset export", kind: "file", args: (out) => ["dataset", "export", dataset, "--out", out]},
-    {name: "models fixture", kind: "file", args: (out) => ["models", "fixture", "--out", out]}
+    {name: "models fixture", kind: "file", args: (out) => ["models", "fixture", "--out", out]},
+    {name: "adapter merge", kind: "file", args: (out) => ["adapter", "merge", "--model", model(), "--adapter", adapter, "--out", out]}
 ];
 
 test("every writing command, every errno class: error: + fix:, exit 1, no stack trace, no empty folder left", {timeout: 1_800_000}, (t) => {

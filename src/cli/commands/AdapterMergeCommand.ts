@@ -15,7 +15,20 @@ export function registerAdapterMergeCommand(adapter: Command): void {
             const scale = Number(opts.scale);
             if (!Number.isFinite(scale)) throw new DittoError(`--scale ${opts.scale} is not a number`, {hint: "e.g. --scale 1", code: "CLI_OPTION"});
             const started = Date.now();
-            const res = await mergeAdapter({modelPath: opts.model, adapterPath: opts.adapter, out: opts.out, type: opts.type, scale});
+            // a 7B model is several GB to write: on a terminal, one line that counts them
+            const tty = process.stderr.isTTY;
+            let shown = 0;
+            const onProgress = (done: number, total: number) => {
+                if (!tty || (Date.now() - shown < 250 && done < total)) return;
+                shown = Date.now();
+                process.stderr.write(`\rmerging: ${(100 * done / total).toFixed(0)}% (${(done / 1e9).toFixed(2)} of ${(total / 1e9).toFixed(2)} GB)`);
+            };
+            let res;
+            try {
+                res = await mergeAdapter({modelPath: opts.model, adapterPath: opts.adapter, out: opts.out, type: opts.type, scale, onProgress});
+            } finally {
+                if (tty) process.stderr.write("\r\x1b[K");
+            }
             console.log(`wrote ${opts.out}: ${res.merged} tensors merged, ${res.copied} copied, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         });
 }
