@@ -16,6 +16,10 @@
 
 namespace ditto {
 
+// Linux 5.14's MADV_POPULATE_READ, named here for older headers; an older kernel answers EINVAL and
+// the pages fault in as they are read, as without it
+constexpr int madvPopulateRead = 22;
+
 std::unique_ptr<MergeFileWriter> MergeFileWriter::open(const std::string& outPath, const std::string& basePath, bool direct,
                                                        int64_t chunk, Failure& failure) {
     std::unique_ptr<MergeFileWriter> w(new MergeFileWriter());
@@ -182,9 +186,9 @@ bool MergeFileWriter::baseRange(int64_t offset, int64_t n) {
     return false;
 }
 
-// The base's pages from offset to offset + n: WILLNEED starts reading them in ahead; DONTNEED unmaps
-// them from this process once used (they stay in the page cache), so its resident set stays flat
-// instead of growing to the model's size.
+// The base's pages from offset to offset + n: populated (mapped in, read from disk if need be) before
+// use, and unmapped from this process after (MADV_DONTNEED; they stay in the page cache), so its
+// resident set stays flat instead of growing to the model's size.
 void MergeFileWriter::adviseBase(int64_t offset, int64_t n, int advice) {
     if (n <= 0) return;
     int64_t start = offset & ~(int64_t)4095;
@@ -193,7 +197,7 @@ void MergeFileWriter::adviseBase(int64_t offset, int64_t n, int advice) {
 
 bool MergeFileWriter::copyBase(int64_t offset, int64_t n) {
     if (!baseRange(offset, n)) return false;
-    adviseBase(offset, n, MADV_WILLNEED);
+    adviseBase(offset, n, madvPopulateRead);
     bool ok = append(map + offset, n);
     adviseBase(offset, n, MADV_DONTNEED);
     return ok;
@@ -206,20 +210,20 @@ int MergeFileWriter::mergeBase(ThreadPool* pool, GemmIsa isa, int64_t offset, in
     if (nOut < 0 || nIn <= 0 || inRow == 0 || outRow == 0) return -2;
     if (!baseRange(offset, nOut * inRow)) return -1;
     const uint8_t* base = map + offset;
-    adviseBase(offset, nOut * inRow, MADV_WILLNEED);
-    // the whole matrix is checked before its first byte is appended: a refusal appends nothing
-    if (baseType != GGML_F32) {
-        int64_t rowsPerTask = std::max<int64_t>(1, (1 << 20) / inRow);
-        int nTasks = (int)((nOut + rowsPerTask - 1) / rowsPerTask);
-        std::vector<char> ok((size_t)nTasks, 1);
-        auto check = [&](int t, int) {
-            int64_t r0 = t * rowsPerTask, n = std::min(rowsPerTask, nOut - r0);
-            ok[t] = mergeDecodeAccepts(baseType, base + r0 * inRow, n * nIn);
-        };
-        if (pool) pool->parallelFor(nTasks, check);
-        else for (int t = 0; t < nTasks; t++) check(t, 0);
-        if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return 0;
-    }
+    // One parallel pass over the base rows before any merging: their pages are mapped in (one
+    // MADV_POPULATE_READ per block instead of a page fault per 64 KB inside the merge), and the whole
+    // matrix is checked before its first byte is appended, so a refusal appends nothing.
+    int64_t rowsPerTask = std::max<int64_t>(1, (1 << 20) / inRow);
+    int nTasks = (int)((nOut + rowsPerTask - 1) / rowsPerTask);
+    std::vector<char> ok((size_t)nTasks, 1);
+    auto prepare = [&](int t, int) {
+        int64_t r0 = t * rowsPerTask, n = std::min(rowsPerTask, nOut - r0);
+        adviseBase(offset + r0 * inRow, n * inRow, madvPopulateRead);
+        if (baseType != GGML_F32) ok[t] = mergeDecodeAccepts(baseType, base + r0 * inRow, n * nIn);
+    };
+    if (pool) pool->parallelFor(nTasks, prepare);
+    else for (int t = 0; t < nTasks; t++) prepare(t, 0);
+    if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return 0;
     for (int64_t r = 0; r < nOut;) {
         if (!reserve()) return -1;
         int64_t fit = std::min((chunkBytes - filled) / outRow, nOut - r);
