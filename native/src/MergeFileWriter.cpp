@@ -111,22 +111,26 @@ void MergeFileWriter::writerLoop() {
         // O_DIRECT takes whole blocks: the last chunk is written rounded up, and finish() cuts the file
         int64_t length = direct ? (job.length + directAlign - 1) / directAlign * directAlign : job.length;
         if (length > job.length) std::memset(const_cast<uint8_t*>(p) + job.length, 0, (size_t)(length - job.length));
-        bool ok = true;
-        for (int64_t done = 0; done < length && ok;) {
-            bool skip;
+        for (int64_t done = 0; done < length;) {
             {
                 std::lock_guard<std::mutex> lock(mutex);
-                skip = ioFailed;
+                if (ioFailed) break;
             }
-            if (skip) break;
             ssize_t n = pwrite(outFd, p + done, (size_t)(length - done), (off_t)(job.offset + done));
             if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno == EINVAL && direct) {
+                // a file system that opens with O_DIRECT but refuses its writes (or a short write left
+                // an unaligned rest): the rest goes through the page cache; finish() cuts the padding
+                if (fcntl(outFd, F_SETFL, fcntl(outFd, F_GETFL) & ~O_DIRECT) == 0) {
+                    direct = false;
+                    continue;
+                }
+            }
             if (n <= 0) {
                 fail("write", n < 0 ? errno : ENOSPC);
-                ok = false;
-            } else {
-                done += n;
+                break;
             }
+            done += n;
         }
         {
             std::lock_guard<std::mutex> lock(mutex);
@@ -263,7 +267,8 @@ bool MergeFileWriter::finish() {
         ioFailed = true;
         return false;
     };
-    if (direct && ftruncate(outFd, (off_t)appended) != 0) return sysFail("ftruncate");
+    // the last chunk went out whole blocks long if it went with O_DIRECT
+    if (ftruncate(outFd, (off_t)appended) != 0) return sysFail("ftruncate");
     if (fsync(outFd) != 0) return sysFail("fsync");
     int fd = outFd;
     outFd = -1;

@@ -5,6 +5,7 @@
 // and no gigabytes of dirty pages for the final fsync to flush), so merging one chunk overlaps
 // writing the one before.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -76,7 +77,7 @@ private:
 
     std::string outPath, basePath;
     int outFd = -1, baseFd = -1;
-    bool direct = false;
+    std::atomic<bool> direct{false};  // cleared by the writer thread if the file system refuses O_DIRECT writes
     const uint8_t* map = nullptr;
     int64_t mapLen = 0;
 
