@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "MergeArgs.h"
+
 Napi::FunctionReference* AddonMergeFile::constructor = nullptr;
 
 Napi::Function AddonMergeFile::define(Napi::Env env) {
@@ -86,22 +88,14 @@ Napi::Value AddonMergeFile::copy(const Napi::CallbackInfo& info) {
 Napi::Value AddonMergeFile::merge(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int64_t offset = info[0].As<Napi::Number>().Int64Value();
-    int baseType = info[1].As<Napi::Number>().Int32Value();
-    auto a = info[2].As<Napi::Float32Array>(), b = info[3].As<Napi::Float32Array>();
-    int64_t nOut = info[4].As<Napi::Number>().Int64Value(), nIn = info[5].As<Napi::Number>().Int64Value();
-    int rank = info[6].As<Napi::Number>().Int32Value();
-    double factor = info[7].As<Napi::Number>().DoubleValue();
-    int outType = info[8].As<Napi::Number>().Int32Value();
-    std::string kernel = info.Length() > 9 && info[9].IsString() ? info[9].As<Napi::String>().Utf8Value() : "";
-    if (nOut < 0 || nIn < 0 || rank < 0 || (int64_t)a.ElementLength() != (int64_t)rank * nIn || (int64_t)b.ElementLength() != nOut * rank)
-        throw Napi::RangeError::New(env, "merge: a must hold rank*nIn and b nOut*rank floats");
-    int rc = ditto_merge_file_merge(usable(env), offset, baseType, a.Data(), b.Data(), nOut, nIn, rank, factor, outType,
-                                    kernel.empty() ? nullptr : kernel.c_str());
+    MergeArgs m = MergeArgs::read(info, 1, "merge");
+    int rc = ditto_merge_file_merge(usable(env), offset, m.baseType, m.a.Data(), m.b.Data(), m.nOut, m.nIn, m.rank, m.factor, m.outType,
+                                    m.kernelOrNull());
     if (rc == 1) return Napi::Boolean::New(env, false);
     if (rc == -2)
-        throw Napi::RangeError::New(env, "merge: base type " + std::to_string(baseType) + " or output type " + std::to_string(outType) +
-                                         " is not supported for rows of " + std::to_string(nIn) + " values");
-    if (rc == -3) throw Napi::Error::New(env, "merge: kernel " + kernel + " is unknown or this CPU lacks it");
+        throw Napi::RangeError::New(env, "merge: base type " + std::to_string(m.baseType) + " or output type " + std::to_string(m.outType) +
+                                         " is not supported for rows of " + std::to_string(m.nIn) + " values");
+    if (rc == -3) throw Napi::Error::New(env, "merge: kernel " + m.kernel + " is unknown or this CPU lacks it");
     if (rc != 0) throw failure(env);
     return Napi::Boolean::New(env, true);
 }

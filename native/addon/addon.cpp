@@ -6,6 +6,7 @@
 #include "../include/ditto_engine.h"
 #include "AddonEngine.h"
 #include "AddonMergeFile.h"
+#include "MergeArgs.h"
 
 // {worst, report} of one of the C API's self-tests
 static Napi::Value selftestResult(const Napi::CallbackInfo& info, double (*run)(char*, size_t)) {
@@ -92,15 +93,10 @@ static Napi::Value encodeQ8_0(const Napi::CallbackInfo& info) {
 static Napi::Value mergeTensor(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto bytes = info[0].As<Napi::Uint8Array>();
-    int baseType = info[1].As<Napi::Number>().Int32Value();
-    auto a = info[2].As<Napi::Float32Array>(), b = info[3].As<Napi::Float32Array>();
-    int64_t nOut = info[4].As<Napi::Number>().Int64Value(), nIn = info[5].As<Napi::Number>().Int64Value();
-    int rank = info[6].As<Napi::Number>().Int32Value();
-    double factor = info[7].As<Napi::Number>().DoubleValue();
-    int outType = info[8].As<Napi::Number>().Int32Value();
-    std::string kernel = info.Length() > 9 && info[9].IsString() ? info[9].As<Napi::String>().Utf8Value() : "";
-    if (nOut < 0 || nIn < 0 || rank < 0 || (int64_t)a.ElementLength() != (int64_t)rank * nIn || (int64_t)b.ElementLength() != nOut * rank)
-        throw Napi::RangeError::New(env, "mergeTensor: a must hold rank*nIn and b nOut*rank floats");
+    MergeArgs m = MergeArgs::read(info, 1, "mergeTensor");
+    int baseType = m.baseType, rank = m.rank, outType = m.outType;
+    int64_t nOut = m.nOut, nIn = m.nIn;
+    const std::string& kernel = m.kernel;
     int64_t need = baseType == 0 ? nOut * nIn * 4 : ditto_decode_for_merge_bytes(baseType, nOut * nIn);
     int64_t outBytes = ditto_merge_tensor_out_bytes(outType, nOut * nIn);
     if ((need == 0 || outBytes == 0) && nOut * nIn != 0)
@@ -108,8 +104,7 @@ static Napi::Value mergeTensor(const Napi::CallbackInfo& info) {
                                          " is not supported for " + std::to_string(nOut) + "x" + std::to_string(nIn) + " values");
     if ((int64_t)bytes.ByteLength() < need) throw Napi::RangeError::New(env, "mergeTensor: bytes are shorter than the matrix");
     auto out = Napi::Uint8Array::New(env, (size_t)outBytes);
-    int rc = ditto_merge_tensor(baseType, bytes.Data(), a.Data(), b.Data(), nOut, nIn, rank, factor, outType, out.Data(),
-                                kernel.empty() ? nullptr : kernel.c_str());
+    int rc = ditto_merge_tensor(baseType, bytes.Data(), m.a.Data(), m.b.Data(), nOut, nIn, rank, m.factor, outType, out.Data(), m.kernelOrNull());
     if (rc == -1) return env.Null();
     if (rc == -2) throw Napi::RangeError::New(env, "mergeTensor: rows of " + std::to_string(nIn) + " values are not whole blocks of the base or output type");
     if (rc != 0) throw Napi::Error::New(env, "mergeTensor: kernel " + kernel + " is unknown or this CPU lacks it");
