@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "AlignedVector.h"
 #include "Dequantize.h"
 #include "GemmBf16.h"
 #include "GemmKernels.h"
@@ -257,7 +258,7 @@ void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float
         // A thin product with a transposed A (a LoRA B gradient: dB += dy^T h): packing the big
         // transposed A would cost as much as the product, so compute C^T = B^T A, where B^T is
         // the small packed operand and A is read in place, then add it transposed.
-        thread_local std::vector<float> t;
+        thread_local AlignedVector<float> t;
         t.resize((size_t)N * M);  // fully written: beta 0 makes the first k-block store
         gemmDriver(pool, true, N, M, K, alpha, B, ldb, plainB(false, A, lda, N), 0.0f, t.data(), M);
         for (int i = 0; i < M; i++) {
@@ -297,7 +298,7 @@ __attribute__((target("avx2"))) static void transposeToSliver(const float* src, 
 
 // Packs op(W)[p0.., j0..] into NR-column slivers; see packB. `out` is 64-byte aligned.
 static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int kc, int nc, float* out, bool simd) {
-    thread_local std::vector<float> rows;
+    thread_local AlignedVector<float> rows;
     if (transW) {  // op(W)[p][j] = W[j][p]: decode kc values of each of the sliver's NR rows, then transpose
         int lds = (kc + 7) / 8 * 8;
         rows.resize((size_t)NR * lds);
