@@ -60,7 +60,7 @@ static GemmPlan makePlan() {
 }
 
 // Packs op(A)[i0.., p0..] (mc x kc) into MR-row slivers, [kc][MR] each, zero-padded.
-static void packA(bool transA, const float* A, int lda, int i0, int p0, int mc, int kc, float* out) {
+static void packA(GemmIsa isa, bool transA, const float* A, int lda, int i0, int p0, int mc, int kc, float* out) {
     for (int is = 0; is < mc; is += MR) {
         int rows = std::min(MR, mc - is);
         float* dst = out + (size_t)is * kc;
@@ -72,6 +72,10 @@ static void packA(bool transA, const float* A, int lda, int i0, int p0, int mc, 
         } else {
             const float* src[MR];
             for (int r = 0; r < MR; r++) src[r] = A + (size_t)(i0 + is + std::min(r, rows - 1)) * lda + p0;
+            if (rows == MR && isa == GemmIsa::Avx512) {
+                packSliverAvx512(src, kc, dst);
+                continue;
+            }
             for (int p = 0; p < kc; p++)
                 for (int r = 0; r < MR; r++) dst[p * MR + r] = r < rows ? src[r][p] : 0.0f;
         }
@@ -136,7 +140,7 @@ static void gemmSerial(const GemmPlan& plan, bool transA, int M, int N, int K, f
                 int mc = std::min(MC, M - ic);
                 // A block (ic, pc): packed here, or by gemmDriver once for all threads (prepackedA)
                 const float* ablock = prepackedA ? prepackedA + (size_t)pc * Mpad + (size_t)ic * kc : packedA.data();
-                if (packedAOn && !prepackedA) packA(transA, A, lda, ic, pc, mc, kc, packedA.data());
+                if (packedAOn && !prepackedA) packA(plan.isa, transA, A, lda, ic, pc, mc, kc, packedA.data());
                 for (int jr = 0; jr < nc; jr += TC) {
                     int cols = std::min(TC, nc - jr);
                     const float* bs;
@@ -223,7 +227,7 @@ static void gemmDriver(ThreadPool* pool, bool transA, int M, int N, int K, float
         pool->parallelFor(kBlocks * mBlocks, [&](int task, int) {
             int pc = task / mBlocks * KC, ic = task % mBlocks * MC;
             int kc = std::min(KC, K - pc), mc = std::min(MC, M - ic);
-            packA(transA, A, lda, ic, pc, mc, kc, dst + (size_t)pc * Mpad + (size_t)ic * kc);
+            packA(plan.isa, transA, A, lda, ic, pc, mc, kc, dst + (size_t)pc * Mpad + (size_t)ic * kc);
         });
         prepackedA = dst;
     }
