@@ -19,16 +19,16 @@ static constexpr int vocabChunk = 8064;
 // Everything one layer's forward produces that its backward reads. One per cached layer, plus one
 // shared by the layers that are recomputed.
 struct Engine::LayerActs {
-    std::vector<float> xn1, rstd1, qraw, qrstd, kraw, krstd, q, k, v, lse, att, x1, xn2, rstd2, g, u, act;
-    std::vector<float> h[NumTargets], xd[NumTargets];
+    AlignedVector<float> xn1, rstd1, qraw, qrstd, kraw, krstd, q, k, v, lse, att, x1, xn2, rstd2, g, u, act;
+    AlignedVector<float> h[NumTargets], xd[NumTargets];
 };
 
 // Transients of the forward and all of the backward, shared by every layer.
 struct Engine::Scratch {
-    std::vector<float> o, down;
-    std::vector<float> dxn, dq, dk, dv, dqraw, dkraw, datt, dg, du, dact, dh, dxl;
+    AlignedVector<float> o, down;
+    AlignedVector<float> dxn, dq, dk, dv, dqraw, dkraw, datt, dg, du, dact, dh, dxl;
     AttnScratch<float> attn;
-    std::vector<float> xs;  // the layer inputs, (nLayer + 1) x N x C
+    AlignedVector<float> xs;  // the layer inputs, (nLayer + 1) x N x C
     CrossEntropyScratch<float> ce;
 };
 
@@ -41,10 +41,10 @@ static std::string outOfMemory(double bytes) {
 
 // Grows a buffer; out of memory names the size and the fix (the buffer keeps its old contents, so
 // the engine stays usable with a smaller batch).
-static void fill(std::vector<float>& v, size_t n) {
+static void fill(AlignedVector<float>& v, size_t n) {
     if (v.size() >= n) return;
     try {
-        std::vector<float> grown(n, 0.0f);
+        AlignedVector<float> grown(n, 0.0f);
         v.swap(grown);
     } catch (const std::bad_alloc&) {
         throw std::runtime_error(outOfMemory((double)n * sizeof(float)));
@@ -219,7 +219,7 @@ void Engine::layerBackward(int l, float* dx, const float* x, const Batch& b, Lay
     int64_t N = b.N;
     int C = hp.nEmbd, H = hp.nHead, Hkv = hp.nHeadKv, D = hp.headDim, F = hp.nFf;
     bool qkNorm = hp.arch == Arch::Qwen3;
-    auto zero = [&](std::vector<float>& v, int64_t n) { std::memset(v.data(), 0, n * sizeof(float)); };
+    auto zero = [&](AlignedVector<float>& v, int64_t n) { std::memset(v.data(), 0, n * sizeof(float)); };
     (void)sc;
     // MLP: out = x1 + down(swiglu(gate(xn2), up(xn2)))
     zero(sc.dact, N * F);
@@ -287,19 +287,19 @@ LossResult Engine::run(const Batch& b, const int32_t* targets, bool training) {
     LossResult r;
     r.tokens = Nt;
     if (Nt == 0) return r;
-    std::vector<float> xg((size_t)Nt * C), xng((size_t)Nt * C), rstd(Nt), loss(Nt);
+    AlignedVector<float> xg((size_t)Nt * C), xng((size_t)Nt * C), rstd(Nt), loss(Nt);
     const float* xL = slot(nL);
     for (int64_t i = 0; i < Nt; i++) std::memcpy(xg.data() + i * C, xL + rows[i] * C, C * sizeof(float));
     rmsnormForward(p, xng.data(), rstd.data(), xg.data(), model->outputNorm.data(), Nt, C, hp.normEps);
-    std::vector<float> dxng(training ? (size_t)Nt * C : 0);
+    AlignedVector<float> dxng(training ? (size_t)Nt * C : 0);
     r.lossSum = crossEntropyForwardBackward<float>(p, training ? dxng.data() : (float*)nullptr, loss.data(), xng.data(), model->head(), tgt.data(), Nt, C,
                                             hp.nVocab, vocabChunk, sc.ce);
     if (!training) return r;
-    std::vector<float> dxg((size_t)Nt * C, 0.0f);
+    AlignedVector<float> dxg((size_t)Nt * C, 0.0f);
     rmsnormBackward<float>(p, dxg.data(), nullptr, dxng.data(), xg.data(), model->outputNorm.data(), rstd.data(), Nt, C);
-    std::vector<float> dx((size_t)N * C, 0.0f);
+    AlignedVector<float> dx((size_t)N * C, 0.0f);
     for (int64_t i = 0; i < Nt; i++) std::memcpy(dx.data() + rows[i] * C, dxg.data() + i * C, C * sizeof(float));
-    std::vector<float> scratchOut((size_t)N * C);
+    AlignedVector<float> scratchOut((size_t)N * C);
     for (int l = nL - 1; l >= 0; l--) {
         LayerActs& a = actsFor(l);
         if (l < nL - keep) layerForward(l, slot(l), scratchOut.data(), b, true, a);  // recompute this layer's activations
@@ -360,7 +360,7 @@ void Engine::logits(int n, const int32_t* tokens, float* out) {
         layerForward(l, x0, x1, b, false, *shared);
         std::swap(x0, x1);
     }
-    std::vector<float> xn((size_t)n * C), rstd(n);
+    AlignedVector<float> xn((size_t)n * C), rstd(n);
     rmsnormForward(p, xn.data(), rstd.data(), x0, model->outputNorm.data(), n, C, hp.normEps);
     gemmWeight(p, true, n, hp.nVocab, C, 1.0f, xn.data(), C, model->head(), 0.0f, out, hp.nVocab);
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "AlignedVector.h"
 #include "BatchLayout.h"
 #include "Model.h"
 #include "ThreadPool.h"
@@ -50,7 +51,7 @@ public:
     double optimizerStep(const AdamWSettings& s);
     void logits(int n, const int32_t* tokens, float* out);
 
-    std::vector<float> weights, grads, adamM, adamV;
+    AlignedVector<float> weights, grads, adamM, adamV;
     int64_t step = 0;
     uint64_t rng = 0;  // counts accumulate calls: the dropout masks are a function of (seed, rng)
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "AlignedVector.h"
 #include "Dequantize.h"
 #include "GemmBf16.h"
 #include "GemmKernels.h"
@@ -59,7 +60,7 @@ static GemmPlan makePlan() {
 }
 
 // Packs op(A)[i0.., p0..] (mc x kc) into MR-row slivers, [kc][MR] each, zero-padded.
-static void packA(bool transA, const float* A, int lda, int i0, int p0, int mc, int kc, float* out) {
+static void packA(GemmIsa isa, bool transA, const float* A, int lda, int i0, int p0, int mc, int kc, float* out) {
     for (int is = 0; is < mc; is += MR) {
         int rows = std::min(MR, mc - is);
         float* dst = out + (size_t)is * kc;
@@ -71,6 +72,10 @@ static void packA(bool transA, const float* A, int lda, int i0, int p0, int mc, 
         } else {
             const float* src[MR];
             for (int r = 0; r < MR; r++) src[r] = A + (size_t)(i0 + is + std::min(r, rows - 1)) * lda + p0;
+            if (rows == MR && isa == GemmIsa::Avx512) {
+                packSliverAvx512(src, kc, dst);
+                continue;
+            }
             for (int p = 0; p < kc; p++)
                 for (int r = 0; r < MR; r++) dst[p * MR + r] = r < rows ? src[r][p] : 0.0f;
         }
@@ -135,7 +140,7 @@ static void gemmSerial(const GemmPlan& plan, bool transA, int M, int N, int K, f
                 int mc = std::min(MC, M - ic);
                 // A block (ic, pc): packed here, or by gemmDriver once for all threads (prepackedA)
                 const float* ablock = prepackedA ? prepackedA + (size_t)pc * Mpad + (size_t)ic * kc : packedA.data();
-                if (packedAOn && !prepackedA) packA(transA, A, lda, ic, pc, mc, kc, packedA.data());
+                if (packedAOn && !prepackedA) packA(plan.isa, transA, A, lda, ic, pc, mc, kc, packedA.data());
                 for (int jr = 0; jr < nc; jr += TC) {
                     int cols = std::min(TC, nc - jr);
                     const float* bs;
@@ -222,7 +227,7 @@ static void gemmDriver(ThreadPool* pool, bool transA, int M, int N, int K, float
         pool->parallelFor(kBlocks * mBlocks, [&](int task, int) {
             int pc = task / mBlocks * KC, ic = task % mBlocks * MC;
             int kc = std::min(KC, K - pc), mc = std::min(MC, M - ic);
-            packA(transA, A, lda, ic, pc, mc, kc, dst + (size_t)pc * Mpad + (size_t)ic * kc);
+            packA(plan.isa, transA, A, lda, ic, pc, mc, kc, dst + (size_t)pc * Mpad + (size_t)ic * kc);
         });
         prepackedA = dst;
     }
@@ -257,7 +262,7 @@ void gemm(ThreadPool* pool, bool transA, bool transB, int M, int N, int K, float
         // A thin product with a transposed A (a LoRA B gradient: dB += dy^T h): packing the big
         // transposed A would cost as much as the product, so compute C^T = B^T A, where B^T is
         // the small packed operand and A is read in place, then add it transposed.
-        thread_local std::vector<float> t;
+        thread_local AlignedVector<float> t;
         t.resize((size_t)N * M);  // fully written: beta 0 makes the first k-block store
         gemmDriver(pool, true, N, M, K, alpha, B, ldb, plainB(false, A, lda, N), 0.0f, t.data(), M);
         for (int i = 0; i < M; i++) {
@@ -297,7 +302,7 @@ __attribute__((target("avx2"))) static void transposeToSliver(const float* src, 
 
 // Packs op(W)[p0.., j0..] into NR-column slivers; see packB. `out` is 64-byte aligned.
 static void packWeight(bool transW, const WeightMatrix& w, int p0, int j0, int kc, int nc, float* out, bool simd) {
-    thread_local std::vector<float> rows;
+    thread_local AlignedVector<float> rows;
     if (transW) {  // op(W)[p][j] = W[j][p]: decode kc values of each of the sliver's NR rows, then transpose
         int lds = (kc + 7) / 8 * 8;
         rows.resize((size_t)NR * lds);

@@ -80,5 +80,48 @@ void microKernelAvx512(int kc, const float* a, int lda, int rows, const float* b
     }
 }
 
+// Output vector k of a 16-step piece holds values 16k..16k+15 of the sliver: value g is row g % MR,
+// step g / MR.
+struct SliverPermutes {
+    int index[MR][16];
+    unsigned short rowMask[MR][MR];  // [k][r]: the lanes of output k taken from row r
+};
+static constexpr SliverPermutes sliverPermutes() {
+    SliverPermutes t{};
+    for (int k = 0; k < MR; k++)
+        for (int e = 0; e < 16; e++) {
+            int g = 16 * k + e;
+            t.index[k][e] = g / MR;
+            t.rowMask[k][g % MR] |= (unsigned short)(1u << e);
+        }
+    return t;
+}
+static constexpr SliverPermutes permutes = sliverPermutes();
+
+// One full A sliver: dst[p * MR + r] = src[r][p] for p < kc. Each 16-step piece is six row loads
+// and six output vectors, each gathered from the six rows by masked permutes (the scalar copy
+// took ~2 cycles a value; packing A was 3% of a training step).
+__attribute__((target("avx512f"))) void packSliverAvx512(const float* const* src, int kc, float* dst) {
+    static_assert(MR == 6, "six output vectors per 16 steps");
+    __m512i idx[MR];
+#pragma GCC unroll 6
+    for (int k = 0; k < MR; k++) idx[k] = _mm512_loadu_si512(permutes.index[k]);
+    int p = 0;
+    for (; p + 16 <= kc; p += 16) {
+        __m512 row[MR];
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) row[r] = _mm512_loadu_ps(src[r] + p);
+#pragma GCC unroll 6
+        for (int k = 0; k < MR; k++) {
+            __m512 out = _mm512_maskz_permutexvar_ps(permutes.rowMask[k][0], idx[k], row[0]);
+#pragma GCC unroll 5
+            for (int r = 1; r < MR; r++) out = _mm512_mask_permutexvar_ps(out, permutes.rowMask[k][r], idx[k], row[r]);
+            _mm512_storeu_ps(dst + (size_t)p * MR + 16 * k, out);
+        }
+    }
+    for (; p < kc; p++)
+        for (int r = 0; r < MR; r++) dst[(size_t)p * MR + r] = src[r][p];
+}
+
 }  // namespace ditto
 #endif

@@ -103,6 +103,10 @@ void microKernelAvx512(int kc, const float* a, int lda, int rows, const float* b
                        bool overwrite) {
     microKernelPortable(kc, a, lda, rows, b, ldb, bNext, cols, c, ldc, alpha, overwrite);
 }
+void packSliverAvx512(const float* const* src, int kc, float* dst) {
+    for (int p = 0; p < kc; p++)
+        for (int r = 0; r < MR; r++) dst[(size_t)p * MR + r] = src[r][p];
+}
 #endif
 
 MicroKernel kernelOf(GemmIsa isa) {

@@ -27,6 +27,8 @@ void microKernelAvx2(int kc, const float* a, int lda, int rows, const float* b, 
                      bool overwrite);
 void microKernelAvx512(int kc, const float* a, int lda, int rows, const float* b, int ldb, int bNext, int cols, float* c, int ldc, float alpha,
                        bool overwrite);
+// Packs one full A sliver, dst[p * MR + r] = src[r][p] for p < kc (AVX-512F; CPUs that have it).
+void packSliverAvx512(const float* const* src, int kc, float* dst);
 
 // Largest tile of an ISA (the step of the blocking loops).
 inline int tileRows(GemmIsa isa) { return isa == GemmIsa::Avx512 ? 2 * MR : MR; }

@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "AlignedVector.h"
 #include "Gemm.h"
 #include "ThreadPool.h"
 #include "VecMath.h"
@@ -159,7 +160,7 @@ struct AttnShape { int H, Hkv, D; };
 
 // s, dp: per-worker score blocks; dkh, dvh: per-query-head key/value gradients (N, H*D), summed
 // over each KV group in a fixed order so results do not depend on the thread count.
-template <typename T> struct AttnScratch { std::vector<std::vector<T>> s, dp; std::vector<T> dkh, dvh; };
+template <typename T> struct AttnScratch { std::vector<AlignedVector<T>> s, dp; AlignedVector<T> dkh, dvh; };
 
 // Causal attention only needs, for query rows [i0, i1), key columns [0, i1): work in row blocks
 // so the upper triangle is never computed. Small blocks in the double reference so the gradient
@@ -191,7 +192,7 @@ template <typename T> void attentionForward(ThreadPool* pool, T* out, T* lse, co
     auto task = [&](int t, int worker) {
         const Run& run = runs[tasks[t].run];
         int h = tasks[t].h, g = h / group, L = run.len, i0 = tasks[t].i0;
-        std::vector<T>& S = scratch.s[worker];
+        AlignedVector<T>& S = scratch.s[worker];
         if (S.size() < (size_t)RB * L) S.resize((size_t)RB * L);
         const T* kg = k + run.start * ks + g * a.D;
         const T* vg = v + run.start * ks + g * a.D;
@@ -230,8 +231,8 @@ template <typename T> void attentionBackward(ThreadPool* pool, T* dq, T* dk, T* 
     auto task = [&](int t, int worker) {
         const Run& run = runs[t / a.H];
         int h = t % a.H, g = h / group, L = run.len;
-        std::vector<T>& P = scratch.s[worker];
-        std::vector<T>& dP = scratch.dp[worker];
+        AlignedVector<T>& P = scratch.s[worker];
+        AlignedVector<T>& dP = scratch.dp[worker];
         if (P.size() < (size_t)RB * L) P.resize((size_t)RB * L);
         if (dP.size() < (size_t)RB * L) dP.resize((size_t)RB * L);
         const T* kg = k + run.start * ks + g * a.D;
@@ -357,7 +358,7 @@ template <typename T> void linearBackward(ThreadPool* pool, T* dx, const T* dy, 
 
 // ---- output head + cross-entropy, chunked over the vocabulary ------------------------------------
 
-template <typename T> struct CrossEntropyScratch { std::vector<T> logits, m, s, tl; };
+template <typename T> struct CrossEntropyScratch { AlignedVector<T> logits, m, s, tl; };
 
 // Rows are positions that have a target. For each vocabulary chunk: logits = xn E_c^T (Nt, Vc);
 // an online softmax keeps the running max m and sum s, and, when dxn is wanted, the running

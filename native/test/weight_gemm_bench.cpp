@@ -4,6 +4,7 @@
 // jobs on a shared machine disturb far less; with 1 thread it is the kernel's rate while it runs).
 // Usage: weight-gemm-bench [threads] [q8_0 | f16 | f16-bf16]; DITTO_GEMM_KERNEL picks the kernel;
 // f16-bf16: F16 weights with the bf16 products of --precision bf16 (GemmBf16).
+#include "../src/AlignedVector.h"
 #include "../src/Gemm.h"
 #include "../src/GgufFile.h"
 #include <algorithm>
@@ -41,7 +42,8 @@ int main(int argc, char** argv) {
             for (size_t i = 1; i < q.size(); i += 2) q[i] &= 0xb7;
         WeightMatrix w{q.data(), f16 ? GGML_F16 : GGML_Q8_0, s.out, s.in, rowBytes};
         w.bf16 = kind == "f16-bf16";
-        std::vector<float> x((size_t)T * s.in, 0.01f), y((size_t)T * s.out, 0.02f), dx((size_t)T * s.in);
+        // cache-line aligned like the engine's buffers (AlignedVector.h): the rows of C load as whole lines
+        AlignedVector<float> x((size_t)T * s.in, 0.01f), y((size_t)T * s.out, 0.02f), dx((size_t)T * s.in);
         for (int dir = 0; dir < 2; dir++) {
             double best = 1e9, bestCpu = 1e9;
             for (int rep = 0; rep < 5; rep++) {
