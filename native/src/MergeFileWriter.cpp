@@ -16,6 +16,10 @@
 
 namespace ditto {
 
+#ifndef O_DIRECT
+#define O_DIRECT 0  // not Linux: writes go through the page cache, with the same bytes
+#endif
+
 // Linux 5.14's MADV_POPULATE_READ, named here for older headers; an older kernel answers EINVAL and
 // the pages fault in as they are read, as without it
 constexpr int madvPopulateRead = 22;
