@@ -222,16 +222,13 @@ void Engine::layerBackward(int l, float* dx, const float* x, const Batch& b, Lay
     auto zero = [&](AlignedVector<float>& v, int64_t n) { std::memset(v.data(), 0, n * sizeof(float)); };
     (void)sc;
     // MLP: out = x1 + down(swiglu(gate(xn2), up(xn2)))
-    zero(sc.dact, N * F);
-    linearBackward(p, sc.dact.data(), dx, a.act.data(), a.xd[TDown].data(), a.h[TDown].data(), linear(l, TDown, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dact.data(), 0.0f, dx, a.act.data(), a.xd[TDown].data(), a.h[TDown].data(), linear(l, TDown, true), N, sc.dh.data(), sc.dxl.data());
     swigluBackward(p, sc.dg.data(), sc.du.data(), sc.dact.data(), a.g.data(), a.u.data(), N * F);
-    zero(sc.dxn, N * C);
-    linearBackward(p, sc.dxn.data(), sc.dg.data(), a.xn2.data(), a.xd[TGate].data(), a.h[TGate].data(), linear(l, TGate, true), N, sc.dh.data(), sc.dxl.data());
-    linearBackward(p, sc.dxn.data(), sc.du.data(), a.xn2.data(), a.xd[TUp].data(), a.h[TUp].data(), linear(l, TUp, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dxn.data(), 0.0f, sc.dg.data(), a.xn2.data(), a.xd[TGate].data(), a.h[TGate].data(), linear(l, TGate, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dxn.data(), 1.0f, sc.du.data(), a.xn2.data(), a.xd[TUp].data(), a.h[TUp].data(), linear(l, TUp, true), N, sc.dh.data(), sc.dxl.data());
     rmsnormBackward<float>(p, dx, nullptr, sc.dxn.data(), a.x1.data(), w.ffnNorm.data(), a.rstd2.data(), N, C);  // dx is now d x1
     // attention: x1 = x + o(attn(rope(q), rope(k), v))
-    zero(sc.datt, N * hp.qDim());
-    linearBackward(p, sc.datt.data(), dx, a.att.data(), a.xd[TO].data(), a.h[TO].data(), linear(l, TO, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.datt.data(), 0.0f, dx, a.att.data(), a.xd[TO].data(), a.h[TO].data(), linear(l, TO, true), N, sc.dh.data(), sc.dxl.data());
     attentionBackward(p, sc.dq.data(), sc.dk.data(), sc.dv.data(), sc.datt.data(), a.q.data(), a.k.data(), a.v.data(), a.lse.data(), N, b.runs,
                       AttnShape{H, Hkv, D}, sc.attn);
     ropeBackward(p, sc.dq.data(), b.pos.data(), N, H, D, hp.rope);
@@ -246,10 +243,9 @@ void Engine::layerBackward(int l, float* dx, const float* x, const Batch& b, Lay
         dqIn = sc.dqraw.data();
         dkIn = sc.dkraw.data();
     }
-    zero(sc.dxn, N * C);
-    linearBackward(p, sc.dxn.data(), dqIn, a.xn1.data(), a.xd[TQ].data(), a.h[TQ].data(), linear(l, TQ, true), N, sc.dh.data(), sc.dxl.data());
-    linearBackward(p, sc.dxn.data(), dkIn, a.xn1.data(), a.xd[TK].data(), a.h[TK].data(), linear(l, TK, true), N, sc.dh.data(), sc.dxl.data());
-    linearBackward(p, sc.dxn.data(), sc.dv.data(), a.xn1.data(), a.xd[TV].data(), a.h[TV].data(), linear(l, TV, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dxn.data(), 0.0f, dqIn, a.xn1.data(), a.xd[TQ].data(), a.h[TQ].data(), linear(l, TQ, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dxn.data(), 1.0f, dkIn, a.xn1.data(), a.xd[TK].data(), a.h[TK].data(), linear(l, TK, true), N, sc.dh.data(), sc.dxl.data());
+    linearBackward(p, sc.dxn.data(), 1.0f, sc.dv.data(), a.xn1.data(), a.xd[TV].data(), a.h[TV].data(), linear(l, TV, true), N, sc.dh.data(), sc.dxl.data());
     rmsnormBackward<float>(p, dx, nullptr, sc.dxn.data(), x, w.attnNorm.data(), a.rstd1.data(), N, C);
 }
 
@@ -323,8 +319,26 @@ LossResult Engine::evaluate(int batch, int seqLen, const int32_t* tokens, const 
 double Engine::optimizerStep(const AdamWSettings& s) {
     if (!(s.gradScale > 0)) throw std::runtime_error("optimizerStep: gradScale must be > 0 (the number of target tokens accumulated), got " + std::to_string(s.gradScale));
     int64_t n = (int64_t)weights.size();
-    double inv = 1.0 / s.gradScale, sq = 0;
-    for (int64_t i = 0; i < n; i++) { double g = grads[i] * inv; sq += g * g; }
+    double inv = 1.0 / s.gradScale;
+    // Fixed blocks, their partial sums added in block order: the norm (and so every update) is
+    // the same bits whatever the thread count, and both threads share the work.
+    constexpr int64_t block = 1 << 15;
+    int blocks = (int)((n + block - 1) / block);
+    std::vector<double> partial(blocks, 0.0);
+    auto blockRange = [&](int bl, int64_t& i0, int64_t& i1) { i0 = (int64_t)bl * block; i1 = std::min(n, i0 + block); };
+    auto forBlocks = [&](auto&& fn) {
+        if (blocks > 1) pool->parallelFor(blocks, [&](int bl, int) { fn(bl); });
+        else if (blocks == 1) fn(0);
+    };
+    forBlocks([&](int bl) {
+        int64_t i0, i1;
+        blockRange(bl, i0, i1);
+        double sq = 0;
+        for (int64_t i = i0; i < i1; i++) { double g = grads[i] * inv; sq += g * g; }
+        partial[bl] = sq;
+    });
+    double sq = 0;
+    for (double v : partial) sq += v;
     double norm = std::sqrt(sq);
     if (!std::isfinite(norm)) throw std::runtime_error("gradient norm is not finite (" + std::to_string(norm) + "); lower the learning rate or check the data");
     double clipScale = (s.clip > 0 && norm > s.clip) ? s.clip / (norm + 1e-6) : 1.0;
@@ -334,13 +348,17 @@ double Engine::optimizerStep(const AdamWSettings& s) {
     float decay = 1.0f - s.lr * s.weightDecay;  // decoupled: shrink first, then the Adam step (as torch.optim.AdamW)
     float stepSize = (float)(s.lr / bc1);
     float bc2sqrt = (float)std::sqrt(bc2);
-    for (int64_t i = 0; i < n; i++) {
-        float g = grads[i] * gmul;
-        adamM[i] = s.beta1 * adamM[i] + (1 - s.beta1) * g;
-        adamV[i] = s.beta2 * adamV[i] + (1 - s.beta2) * g * g;
-        weights[i] = weights[i] * decay - stepSize * adamM[i] / (std::sqrt(adamV[i]) / bc2sqrt + s.eps);
-        grads[i] = 0;
-    }
+    forBlocks([&](int bl) {
+        int64_t i0, i1;
+        blockRange(bl, i0, i1);
+        for (int64_t i = i0; i < i1; i++) {
+            float g = grads[i] * gmul;
+            adamM[i] = s.beta1 * adamM[i] + (1 - s.beta1) * g;
+            adamV[i] = s.beta2 * adamV[i] + (1 - s.beta2) * g * g;
+            weights[i] = weights[i] * decay - stepSize * adamM[i] / (std::sqrt(adamV[i]) / bc2sqrt + s.eps);
+            grads[i] = 0;
+        }
+    });
     return norm;
 }
 

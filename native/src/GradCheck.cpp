@@ -119,7 +119,7 @@ extern "C" double ditto_selftest_gradcheck(char* reportOut, size_t reportSize) {
         L.dropout.p = p; L.dropout.key = 7;
         auto loss = [&] { linearForward<double>(nullptr, y.data(), h.data(), xd.data(), x.data(), L, N); return dot(y, R); };
         loss();
-        linearBackward<double>(nullptr, dx.data(), R.data(), x.data(), xd.data(), h.data(), L, N, dh.data(), dxl.data());
+        linearBackward<double>(nullptr, dx.data(), 1.0, R.data(), x.data(), xd.data(), h.data(), L, N, dh.data(), dxl.data());
         ck.check(p > 0 ? "linear_lora_dropout" : "linear_lora", {&x, &A, &B}, {dx, dA, dB}, loss);
     }
     // output head + cross-entropy in vocabulary chunks (chunk does not divide V)

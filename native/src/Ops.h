@@ -336,10 +336,11 @@ template <typename T> void linearForward(ThreadPool* pool, T* y, T* h, T* xd, co
     gemm(pool, false, true, (int)N, L.out, L.rank, L.scale, h, L.rank, L.b, L.rank, T(1), y, L.out);
 }
 
-// dx (N,I) += ; da (r,I), db (O,r) += ; dh (N,r) and dxl (N,I) are scratch
-template <typename T> void linearBackward(ThreadPool* pool, T* dx, const T* dy, const T* x, const T* xd, const T* h, const Linear<T>& L,
+// dx (N,I) = dxBeta dx + d/dx (dxBeta 0: dx is written, never read, so it needs no clearing) ;
+// da (r,I), db (O,r) += ; dh (N,r) and dxl (N,I) are scratch
+template <typename T> void linearBackward(ThreadPool* pool, T* dx, T dxBeta, const T* dy, const T* x, const T* xd, const T* h, const Linear<T>& L,
                                           int64_t N, T* dh, T* dxl) {
-    gemmW(pool, false, (int)N, L.in, L.out, T(1), dy, L.out, L.w, T(1), dx, L.in);
+    gemmW(pool, false, (int)N, L.in, L.out, T(1), dy, L.out, L.w, dxBeta, dx, L.in);
     if (!L.a) return;
     const T* xin = L.dropout.p > 0 ? xd : x;
     gemm(pool, true, false, L.out, L.rank, (int)N, L.scale, dy, L.out, h, L.rank, T(1), L.db, L.rank);   // db += s dy^T h
